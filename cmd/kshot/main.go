@@ -1,0 +1,88 @@
+// Command kshot benchmarks GPT-style language models on zero-, one- and
+// few-shot NLP tasks with its built-in decoder.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+func main() {
+	err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// command is one kshot subcommand.
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{
+	"metric":   {"score hypotheses against references like sacreBLEU (bleu, chrf, ter)", cmdMetric},
+	"run":      {"evaluate models on tasks and write results", cmdRun},
+	"tasks":    {"list the tasks", cmdTasks},
+	"tokenize": {"print the token ids of stdin text", cmdTokenize},
+	"logprobs": {"print per-token log-probabilities of stdin sequences (JSONL)", cmdLogprobs},
+}
+
+// usageError is a command-line mistake: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitError carries an explicit exit status (for example 1 for a gated
+// regression) with an optional message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "kshot:", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "kshot:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return nil
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		return usageError{fmt.Sprintf("unknown command %q (run kshot help for the list)", args[0])}
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: kshot <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nrun kshot <command> -h for a command's flags")
+}

@@ -1,0 +1,223 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// TokenLM is a LanguageModel built from a tokenizer and a token-level
+// scorer. It implements the request contracts documented on each request
+// kind (see Loglikelihood and Rolling).
+type TokenLM struct {
+	info   ModelInfo
+	tok    Tokenizer
+	scorer TokenScorer
+}
+
+// NewTokenLM returns a LanguageModel that tokenizes with tok and scores
+// with scorer. The tokenizer must have an end-of-text token.
+func NewTokenLM(info ModelInfo, tok Tokenizer, scorer TokenScorer) (*TokenLM, error) {
+	if tok.EOT() < 0 {
+		return nil, fmt.Errorf("model %s: tokenizer has no end-of-text token, which empty contexts and rolling windows need", info.Name)
+	}
+	if info.MaxLength == 0 {
+		info.MaxLength = scorer.MaxLength()
+	}
+	return &TokenLM{info: info, tok: tok, scorer: scorer}, nil
+}
+
+// Info implements LanguageModel.
+func (m *TokenLM) Info() ModelInfo { return m.info }
+
+// isPySpace reports whether r is whitespace for Python's str.rstrip, which
+// lm-evaluation-harness uses to find a context's trailing spaces.
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
+
+// EncodePair returns the context and continuation tokens of a
+// Loglikelihood request following the contracts documented there (before
+// any truncation to the model's window).
+func EncodePair(tok Tokenizer, req Loglikelihood) (ctxToks, contToks []int) {
+	ctx, cont := req.Context, req.Continuation
+	if ctx == "" {
+		return []int{tok.EOT()}, tok.Encode(cont)
+	}
+	trimmed := strings.TrimRightFunc(ctx, isPySpace)
+	if n := len(ctx) - len(trimmed); n > 0 {
+		cont = ctx[len(trimmed):] + cont
+		ctx = trimmed
+	}
+	whole := tok.Encode(ctx + cont)
+	ctxToks = tok.Encode(ctx)
+	if len(ctxToks) >= len(whole) {
+		return ctxToks, nil
+	}
+	return ctxToks, whole[len(ctxToks):]
+}
+
+// Loglikelihood implements LanguageModel.
+func (m *TokenLM) Loglikelihood(ctx context.Context, reqs []Loglikelihood) ([]LoglikelihoodResult, error) {
+	maxLen := m.scorer.MaxLength()
+	seqs := make([]TokenSeq, len(reqs))
+	for i, r := range reqs {
+		c, k := EncodePair(m.tok, r)
+		if len(k) == 0 {
+			return nil, fmt.Errorf("request %d: continuation %q encodes to no tokens", i, r.Continuation)
+		}
+		if len(k) > maxLen {
+			return nil, fmt.Errorf("request %d: continuation is %d tokens, longer than the model's window of %d (shorten the target or use a model with a longer context)", i, len(k), maxLen)
+		}
+		all := append(append(make([]int, 0, len(c)+len(k)), c...), k...)
+		if len(all) > maxLen+1 {
+			all = all[len(all)-(maxLen+1):] // cut the context from the left
+		}
+		seqs[i] = TokenSeq{Tokens: all, From: len(all) - len(k)}
+	}
+	scores, err := m.scorer.Score(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LoglikelihoodResult, len(reqs))
+	for i, s := range scores {
+		out[i] = sumScores(s)
+	}
+	return out, nil
+}
+
+func sumScores(s TokenScores) LoglikelihoodResult {
+	r := LoglikelihoodResult{Greedy: true, Tokens: len(s.LogProbs)}
+	for t, lp := range s.LogProbs {
+		r.LogProb += lp
+		r.Greedy = r.Greedy && s.Greedy[t]
+	}
+	return r
+}
+
+// RollingWindows cuts a token list into the scoring windows of a Rolling
+// request (see Rolling for the two modes). The list is scored as if
+// preceded by eot; each window is a TokenSeq of at most maxLen+1 tokens.
+func RollingWindows(tokens []int, eot, maxLen, stride int) []TokenSeq {
+	seq := append([]int{eot}, tokens...) // seq[i+1] = tokens[i]
+	n := len(seq)
+	var wins []TokenSeq
+	a := 1
+	for a < n {
+		step := maxLen
+		if stride > 0 && a > 1 {
+			step = min(stride, maxLen)
+		}
+		b := min(a+step, n)
+		start := max(0, b-maxLen-1)
+		wins = append(wins, TokenSeq{Tokens: seq[start:b], From: a - start})
+		a = b
+	}
+	return wins
+}
+
+// Rolling implements LanguageModel.
+func (m *TokenLM) Rolling(ctx context.Context, reqs []Rolling) ([]RollingResult, error) {
+	maxLen := m.scorer.MaxLength()
+	var seqs []TokenSeq
+	owner := []int{}
+	for i, r := range reqs {
+		if r.Stride < 0 {
+			return nil, fmt.Errorf("request %d: rolling stride %d is negative", i, r.Stride)
+		}
+		for _, w := range RollingWindows(m.tok.Encode(r.Text), m.tok.EOT(), maxLen, r.Stride) {
+			seqs = append(seqs, w)
+			owner = append(owner, i)
+		}
+	}
+	scores, err := m.scorer.Score(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RollingResult, len(reqs))
+	for j, s := range scores {
+		r := sumScores(s)
+		out[owner[j]].LogProb += r.LogProb
+		out[owner[j]].Tokens += r.Tokens
+	}
+	return out, nil
+}
+
+// Generate implements LanguageModel: greedy decoding, the context cut from
+// the left to leave room for the generation budget.
+func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResult, error) {
+	maxLen := m.scorer.MaxLength()
+	treqs := make([]TokenGenerate, len(reqs))
+	for i, r := range reqs {
+		budget := r.MaxTokens
+		if budget <= 0 {
+			budget = DefaultMaxGenTokens
+		}
+		budget = min(budget, maxLen-1)
+		p := []int{m.tok.EOT()}
+		if r.Context != "" {
+			p = m.tok.Encode(r.Context)
+		}
+		if keep := maxLen - budget; len(p) > keep {
+			p = p[len(p)-keep:]
+		}
+		treqs[i] = TokenGenerate{Prompt: p, MaxNew: budget, BanFirst: m.bannedTokens(r.Exclude)}
+	}
+	eot := m.tok.EOT()
+	stop := func(i int, gen []int) bool {
+		if gen[len(gen)-1] == eot {
+			return true
+		}
+		_, hit := cutAtStop(m.tok.Decode(gen), reqs[i].Until)
+		return hit
+	}
+	gens, err := m.scorer.Generate(ctx, treqs, stop)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GenerateResult, len(reqs))
+	for i, g := range gens {
+		if len(g) > 0 && g[len(g)-1] == eot {
+			g = g[:len(g)-1]
+		}
+		out[i].Text, _ = cutAtStop(m.tok.Decode(g), reqs[i].Until)
+	}
+	return out, nil
+}
+
+// bannedTokens returns the single-token forms of words (" w" and " W").
+func (m *TokenLM) bannedTokens(words []string) []int {
+	var ids []int
+	seen := map[int]bool{}
+	for _, w := range words {
+		if w == "" {
+			continue
+		}
+		title := strings.ToUpper(w[:1]) + w[1:]
+		for _, form := range []string{" " + w, " " + title} {
+			if t := m.tok.Encode(form); len(t) == 1 && !seen[t[0]] {
+				seen[t[0]] = true
+				ids = append(ids, t[0])
+			}
+		}
+	}
+	return ids
+}
+
+// cutAtStop cuts s before the earliest occurrence of any stop string.
+func cutAtStop(s string, until []string) (string, bool) {
+	cut := -1
+	for _, u := range until {
+		if u == "" {
+			continue
+		}
+		if i := strings.Index(s, u); i >= 0 && (cut < 0 || i < cut) {
+			cut = i
+		}
+	}
+	if cut < 0 {
+		return s, false
+	}
+	return s[:cut], true
+}

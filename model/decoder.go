@@ -1,0 +1,332 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/internal/kernels"
+)
+
+// Decoder is the built-in transformer: it scores token sequences and
+// generates greedily. It implements eval.TokenScorer and is safe for
+// concurrent use.
+type Decoder struct {
+	cfg *Config
+	w   *Weights
+	act func(float32) float32
+}
+
+// NewDecoder returns a decoder for weights w with hyperparameters cfg.
+func NewDecoder(cfg *Config, w *Weights) (*Decoder, error) {
+	act, ok := activation(cfg.Activation)
+	if !ok {
+		return nil, fmt.Errorf("activation function %q is not supported", cfg.Activation)
+	}
+	return &Decoder{cfg: cfg, w: w, act: act}, nil
+}
+
+// Config returns the decoder's hyperparameters.
+func (d *Decoder) Config() *Config { return d.cfg }
+
+// MaxLength implements eval.TokenScorer: the context window in tokens.
+func (d *Decoder) MaxLength() int { return d.cfg.NPositions }
+
+// NumParameters counts the model's parameters, a tied LM head once.
+func (d *Decoder) NumParameters() int64 {
+	w := d.w
+	n := int64(len(w.WTE) + len(w.WPE) + len(w.LNF.Gain) + len(w.LNF.Bias))
+	lin := func(l Linear) int64 { return int64(l.W.K*l.W.N + len(l.B)) }
+	for _, b := range w.Blocks {
+		n += int64(len(b.LN1.Gain)+len(b.LN1.Bias)+len(b.LN2.Gain)+len(b.LN2.Bias)) +
+			lin(b.QKV) + lin(b.Proj) + lin(b.FC) + lin(b.FCProj)
+	}
+	if !d.cfg.TieWordEmbeddings {
+		n += lin(w.LMHead)
+	}
+	return n
+}
+
+// Open loads the checkpoint and tokenizer in dir and returns them as an
+// eval.LanguageModel together with the decoder and tokenizer.
+func Open(dir string) (*eval.TokenLM, *Decoder, Tokenizer, error) {
+	cfg, w, err := Load(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dec, err := NewDecoder(cfg, w)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
+	}
+	tok, err := LoadTokenizer(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fp, err := Fingerprint(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	abs, _ := filepath.Abs(dir)
+	info := eval.ModelInfo{Name: filepath.Base(abs), Source: abs, Parameters: dec.NumParameters(),
+		MaxLength: cfg.NPositions, Fingerprint: fp}
+	lm, err := eval.NewTokenLM(info, tok, dec)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return lm, dec, tok, nil
+}
+
+// checkTokens validates a sequence of token ids from a caller.
+func (d *Decoder) checkTokens(toks []int) error {
+	if len(toks) > d.cfg.NPositions+1 {
+		return fmt.Errorf("sequence of %d tokens is longer than the model's context of %d (+1 scored token)", len(toks), d.cfg.NPositions)
+	}
+	for i, t := range toks {
+		if t < 0 || t >= d.cfg.VocabSize {
+			return fmt.Errorf("token %d at position %d is out of range [0, %d)", t, i, d.cfg.VocabSize)
+		}
+	}
+	return nil
+}
+
+// maxRowsPerPass bounds the rows of one forward pass (memory).
+const maxRowsPerPass = 4096
+
+// Score implements eval.TokenScorer. Sequences whose scored part starts
+// after the same prefix share that prefix's computation; every score is
+// bit-identical to scoring the sequence alone.
+func (d *Decoder) Score(ctx context.Context, seqs []eval.TokenSeq) ([]eval.TokenScores, error) {
+	for i, s := range seqs {
+		if err := d.checkTokens(s.Tokens); err != nil {
+			return nil, fmt.Errorf("sequence %d: %w", i, err)
+		}
+		if s.From < 1 || s.From >= len(s.Tokens) {
+			return nil, fmt.Errorf("sequence %d: first scored position %d outside [1, %d)", i, s.From, len(s.Tokens))
+		}
+	}
+	out := make([]eval.TokenScores, len(seqs))
+	// Group sequences by the prefix before their first scored input row.
+	groups := map[string][]int{}
+	var keys []string
+	for i, s := range seqs {
+		k := fmt.Sprint(s.Tokens[:s.From-1])
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	H, D := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead
+	L := d.cfg.NLayer
+	type job struct {
+		seg  *seqRun
+		seq  int // index into seqs, -1 for a shared prefix
+		from int // first input row (within the segment) whose logits are needed
+	}
+	var prefixJobs, jobs []job
+	for _, k := range keys {
+		members := groups[k]
+		pre := seqs[members[0]].From - 1
+		var past *kvCache
+		if len(members) > 1 && pre > 0 {
+			past = newKVCache(L, H, D, pre)
+			prefixJobs = append(prefixJobs, job{seg: &seqRun{tokens: seqs[members[0]].Tokens[:pre], kv: past}, seq: -1})
+		}
+		for _, m := range members {
+			s := seqs[m]
+			if past != nil {
+				toks := s.Tokens[pre : len(s.Tokens)-1]
+				jobs = append(jobs, job{seg: &seqRun{tokens: toks, past: past, kv: newKVCache(L, H, D, len(toks))}, seq: m, from: 0})
+			} else {
+				toks := s.Tokens[:len(s.Tokens)-1]
+				jobs = append(jobs, job{seg: &seqRun{tokens: toks, kv: newKVCache(L, H, D, len(toks))}, seq: m, from: s.From - 1})
+			}
+		}
+	}
+	run := func(batch []job) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		segs := make([]*seqRun, len(batch))
+		for i, j := range batch {
+			segs[i] = j.seg
+		}
+		hidden, rowStart := d.forward(segs)
+		for i, j := range batch {
+			if j.seq < 0 {
+				continue
+			}
+			s := seqs[j.seq]
+			first := rowStart[i] + j.from
+			rows := rowStart[i+1] - first
+			targets := s.Tokens[s.From:]
+			lp, greedy := d.headScores(hidden[first*d.cfg.NEmbd:], rows, targets)
+			out[j.seq] = eval.TokenScores{LogProbs: lp, Greedy: greedy}
+		}
+		return nil
+	}
+	for _, list := range [][]job{prefixJobs, jobs} {
+		start, rows := 0, 0
+		for i, j := range list {
+			if rows > 0 && rows+len(j.seg.tokens) > maxRowsPerPass {
+				if err := run(list[start:i]); err != nil {
+					return nil, err
+				}
+				start, rows = i, 0
+			}
+			rows += len(j.seg.tokens)
+		}
+		if start < len(list) {
+			if err := run(list[start:]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// headRows is the number of rows pushed through the LM head at once.
+const headRows = 16
+
+// Logits computes the LM head for n rows of final hidden states h [n, C]
+// into dst [n, V].
+func (d *Decoder) logits(dst, h []float32, n int) {
+	kernels.MatMul(dst, h, n, d.w.LMHead.W, d.w.LMHead.B)
+}
+
+// headScores returns log p(targets[r]) (natural log) and whether it was
+// the argmax, for each of the n rows of final hidden states h.
+func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bool) {
+	C, V := d.cfg.NEmbd, d.cfg.VocabSize
+	lp := make([]float64, n)
+	greedy := make([]bool, n)
+	buf := make([]float32, headRows*V)
+	for r0 := 0; r0 < n; r0 += headRows {
+		m := min(headRows, n-r0)
+		d.logits(buf, h[r0*C:], m)
+		for r := 0; r < m; r++ {
+			row := buf[r*V : (r+1)*V]
+			lse, am := logSumExpArgmax(row)
+			lp[r0+r] = float64(row[targets[r0+r]]) - lse
+			greedy[r0+r] = am == targets[r0+r]
+		}
+	}
+	return lp, greedy
+}
+
+// logSumExpArgmax returns log Σ exp(x) (in float64, max subtracted first)
+// and the index of the first maximum.
+func logSumExpArgmax(x []float32) (float64, int) {
+	am := 0
+	for i, v := range x {
+		if v > x[am] {
+			am = i
+		}
+	}
+	m := float64(x[am])
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
+	}
+	return m + math.Log(s), am
+}
+
+// Generate implements eval.TokenScorer: greedy decoding with a KV cache,
+// all prompts advanced together one token per step.
+func (d *Decoder) Generate(ctx context.Context, reqs []eval.TokenGenerate, stop func(i int, generated []int) bool) ([][]int, error) {
+	H, D, L := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead, d.cfg.NLayer
+	C, V := d.cfg.NEmbd, d.cfg.VocabSize
+	out := make([][]int, len(reqs))
+	segs := make([]*seqRun, len(reqs))
+	var active []int
+	for i, r := range reqs {
+		p := r.Prompt
+		if len(p) == 0 {
+			return nil, fmt.Errorf("prompt %d is empty", i)
+		}
+		if err := d.checkTokens(p); err != nil {
+			return nil, fmt.Errorf("prompt %d: %w", i, err)
+		}
+		for _, t := range r.BanFirst {
+			if t < 0 || t >= V {
+				return nil, fmt.Errorf("prompt %d: banned token %d out of range [0, %d)", i, t, V)
+			}
+		}
+		budget := min(r.MaxNew, d.cfg.NPositions-len(p))
+		if budget <= 0 {
+			if r.MaxNew > 0 {
+				return nil, fmt.Errorf("prompt %d: %d tokens leave no room to generate in a context of %d", i, len(p), d.cfg.NPositions)
+			}
+			continue
+		}
+		segs[i] = &seqRun{tokens: p, kv: newKVCache(L, H, D, len(p)+budget)}
+		active = append(active, i)
+	}
+	logits := make([]float32, V)
+	for len(active) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		batch := make([]*seqRun, len(active))
+		for k, i := range active {
+			batch[k] = segs[i]
+		}
+		hidden, rowStart := d.forward(batch)
+		var next []int
+		for k, i := range active {
+			last := rowStart[k+1] - 1
+			d.logits(logits, hidden[last*C:], 1)
+			if len(out[i]) == 0 {
+				for _, t := range reqs[i].BanFirst {
+					logits[t] = float32(math.Inf(-1))
+				}
+			}
+			_, tok := logSumExpArgmax(logits)
+			out[i] = append(out[i], tok)
+			s := segs[i]
+			if stop(i, out[i]) || len(out[i]) >= reqs[i].MaxNew || s.kv.n >= s.kv.cap {
+				continue
+			}
+			s.tokens = []int{tok}
+			next = append(next, i)
+		}
+		active = next
+	}
+	return out, nil
+}
+
+// TokenLogprobs scores one sequence at every position: logprobs[t] =
+// log p(ids[t+1] | ids[..t]) (natural log) for t < len(ids)-1, and
+// argmax[t] the most likely token after ids[..t] for every t.
+func (d *Decoder) TokenLogprobs(ctx context.Context, ids []int) (logprobs []float64, argmax []int, err error) {
+	if len(ids) > d.cfg.NPositions {
+		return nil, nil, fmt.Errorf("sequence of %d tokens is longer than the model's context of %d", len(ids), d.cfg.NPositions)
+	}
+	if err := d.checkTokens(ids); err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	H, D, L := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead, d.cfg.NLayer
+	C, V := d.cfg.NEmbd, d.cfg.VocabSize
+	seg := &seqRun{tokens: ids, kv: newKVCache(L, H, D, len(ids))}
+	hidden, _ := d.forward([]*seqRun{seg})
+	logprobs = make([]float64, len(ids)-1)
+	argmax = make([]int, len(ids))
+	buf := make([]float32, headRows*V)
+	for r0 := 0; r0 < len(ids); r0 += headRows {
+		m := min(headRows, len(ids)-r0)
+		d.logits(buf, hidden[r0*C:], m)
+		for r := 0; r < m; r++ {
+			row := buf[r*V : (r+1)*V]
+			lse, am := logSumExpArgmax(row)
+			argmax[r0+r] = am
+			if t := r0 + r; t+1 < len(ids) {
+				logprobs[t] = float64(row[ids[t+1]]) - lse
+			}
+		}
+	}
+	return logprobs, argmax, nil
+}

@@ -1,0 +1,79 @@
+package model
+
+import "github.com/kshot-eval/kshot/internal/kernels"
+
+// Arch is one of the transformer architectures the decoder computes.
+type Arch int
+
+const (
+	// ArchGPT2 is Hugging Face's "gpt2": pre-LayerNorm blocks, final LayerNorm.
+	ArchGPT2 Arch = iota + 1
+	// ArchOpenAIGPT is "openai-gpt" (GPT-1): post-LayerNorm blocks, no final LayerNorm.
+	ArchOpenAIGPT
+	// ArchGPTNeo is "gpt_neo": GPT-2 blocks with alternating global and
+	// locally banded attention and unscaled attention scores.
+	ArchGPTNeo
+)
+
+// Config holds the hyperparameters read from config.json, with Hugging
+// Face's defaults filled in.
+type Config struct {
+	Arch      Arch
+	ModelType string // config.json "model_type"
+
+	VocabSize  int // V
+	NPositions int // maximum sequence length (context window), tokens
+	NEmbd      int // C
+	NLayer     int
+	NHead      int // H; C must be a multiple of H
+	NInner     int // F, feed-forward width (default 4C)
+
+	LayerNormEps float64
+	Activation   string // "gelu_new", "gelu" (erf), "relu", …
+
+	// AttnScale multiplies the attention scores: 1/sqrt(D) for gpt2 and
+	// openai-gpt (when scale_attn_weights), 1 for gpt_neo.
+	AttnScale float32
+	// ScaleByInverseLayerIdx divides layer i's scores by i+1 (gpt2's
+	// scale_attn_by_inverse_layer_idx).
+	ScaleByInverseLayerIdx bool
+	// LocalWindow[i] > 0 restricts layer i's attention to the last
+	// LocalWindow[i] positions, the query's own included (gpt_neo "local").
+	LocalWindow []int
+
+	TieWordEmbeddings bool
+	BOS, EOS          int // -1 when config.json names none
+}
+
+// LayerNorm holds the affine parameters of a LayerNorm over C features.
+type LayerNorm struct {
+	Gain []float32 // [C]
+	Bias []float32 // [C]
+}
+
+// Linear is y = x·W + b with W packed for kernels.MatMul.
+type Linear struct {
+	W *kernels.Packed // [in, out]
+	B []float32       // [out], nil when the layer has no bias
+}
+
+// Block holds one transformer block's weights. For gpt2 and gpt_neo LN1
+// precedes attention and LN2 the MLP; for openai-gpt LN1 follows the
+// attention residual and LN2 the MLP residual.
+type Block struct {
+	LN1    LayerNorm
+	QKV    Linear // [C, 3C]: queries, keys, values side by side
+	Proj   Linear // [C, C] attention output projection
+	LN2    LayerNorm
+	FC     Linear // [C, F]
+	FCProj Linear // [F, C]
+}
+
+// Weights holds a whole model's parameters in float32.
+type Weights struct {
+	WTE    []float32 // [V, C] token embeddings
+	WPE    []float32 // [NPositions, C] position embeddings
+	Blocks []Block   // [NLayer]
+	LNF    LayerNorm // final LayerNorm; nil slices for openai-gpt
+	LMHead Linear    // [C, V]; the packed transpose of WTE when tied
+}

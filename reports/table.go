@@ -1,0 +1,68 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/kshot-eval/kshot/eval"
+)
+
+// RunTable writes one run's results as lm-evaluation-harness's Markdown
+// table (Tasks, Version, Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr),
+// followed by the statistical caveats as numbered footnotes.
+func RunTable(w io.Writer, results []eval.TaskResult) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewMarkdown()),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+	)
+	t.Header([]string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"})
+	var notes []string
+	for _, r := range results {
+		for i, m := range r.Metrics {
+			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
+			if i > 0 {
+				task, version, filter, shots = "", "", "", ""
+			}
+			arrow := "↓"
+			if m.HigherIsBetter {
+				arrow = "↑"
+			}
+			name := m.Name
+			for _, wn := range m.Warnings {
+				notes = append(notes, wn)
+				name += fmt.Sprintf(" [%d]", len(notes))
+			}
+			if err := t.Append([]string{task, version, filter, shots, name, arrow, FormatValue(m.Value), "±", FormatValue(m.Stderr)}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for i, n := range notes {
+		if _, err := fmt.Fprintf(w, "[%d] %s\n", i+1, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FormatValue prints a metric value with four decimals, or "N/A".
+func FormatValue(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "N/A"
+	}
+	s := fmt.Sprintf("%.4f", x)
+	if strings.HasPrefix(s, "-0.0000") {
+		s = s[1:]
+	}
+	return s
+}

@@ -1,0 +1,156 @@
+package tasks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kshot-eval/kshot/eval"
+)
+
+// Options configure a task instance.
+type Options struct {
+	// DataPath is a local file to read instead of the task's default.
+	DataPath string
+	// DataDir is a directory laid out like kshot's shared data
+	// (lambada/lambada_test.jsonl, wikitext2/wiki.test.raw, …), searched
+	// for the task's default file when DataPath is empty.
+	DataDir string
+	// Variant selects a named prompt format where a task has several.
+	Variant string
+	// RollingStride > 0 scores perplexity tasks with a sliding window of
+	// that stride instead of disjoint windows.
+	RollingStride int
+}
+
+// Factory builds a task from options.
+type Factory func(opts Options) (eval.Task, error)
+
+type entry struct {
+	description string
+	factory     Factory
+}
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]entry{}
+)
+
+// Register adds a task under name. It panics when name is taken.
+func Register(name, description string, f Factory) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("tasks: Register called twice for " + name)
+	}
+	registry[name] = entry{description, f}
+}
+
+// Names returns the registered task names, sorted.
+func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Description returns a task's one-line description.
+func Description(name string) string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	return registry[name].description
+}
+
+// UnknownTaskError reports a task name that is not registered.
+type UnknownTaskError struct {
+	Name    string
+	Suggest string // closest registered name, "" when none is close
+}
+
+func (e *UnknownTaskError) Error() string {
+	if e.Suggest != "" {
+		return fmt.Sprintf("unknown task %q (did you mean %q?)", e.Name, e.Suggest)
+	}
+	return fmt.Sprintf("unknown task %q (kshot tasks lists them)", e.Name)
+}
+
+// New builds the task registered under name.
+func New(name string, opts Options) (eval.Task, error) {
+	regMu.RLock()
+	e, ok := registry[name]
+	regMu.RUnlock()
+	if !ok {
+		return nil, &UnknownTaskError{Name: name, Suggest: closest(name, Names())}
+	}
+	return e.factory(opts)
+}
+
+// closest returns the candidate nearest to s in edit distance, or "" when
+// none is within a third of the longer length.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		d := editDistance(s, c)
+		if strings.HasPrefix(c, s) && len(s) >= 3 {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD > max(len(s), len(best))/3+1 {
+		return ""
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// dataFile resolves the file a task reads: opts.DataPath when set, else
+// rel inside opts.DataDir (or $KSHOT_DATA). The error says how to supply
+// the data.
+func dataFile(task string, opts Options, rel, what string) (string, error) {
+	if opts.DataPath != "" {
+		if _, err := os.Stat(opts.DataPath); err != nil {
+			return "", fmt.Errorf("task %s: %w", task, err)
+		}
+		return opts.DataPath, nil
+	}
+	dir := opts.DataDir
+	if dir == "" {
+		dir = os.Getenv("KSHOT_DATA")
+	}
+	if dir != "" {
+		p := filepath.Join(dir, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		return "", fmt.Errorf("task %s: %s not found in data directory %s (expected %s); pass --data %s=PATH", task, what, dir, rel, task)
+	}
+	return "", fmt.Errorf("task %s needs %s: pass --data %s=PATH, or --data-dir DIR (or KSHOT_DATA) with %s inside", task, what, task, rel)
+}

@@ -1,0 +1,129 @@
+package tasks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/eval"
+)
+
+func init() {
+	Register("wmt14_fr_en", "WMT14 newstest2014 French→English: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", func(o Options) (eval.Task, error) {
+		return newWMT("wmt14_fr_en", "fr", "en", o)
+	})
+	Register("wmt14_en_fr", "WMT14 newstest2014 English→French: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", func(o Options) (eval.Task, error) {
+		return newWMT("wmt14_en_fr", "en", "fr", o)
+	})
+}
+
+var langNames = map[string]string{"en": "English", "fr": "French", "de": "German"}
+
+// wmtDoc is one source sentence and its reference translation.
+type wmtDoc struct {
+	DocID  string `json:"docid"`
+	SegID  string `json:"segid"`
+	Source string `json:"source"`
+	Ref    string `json:"reference"`
+}
+
+type wmtTask struct {
+	spec    eval.TaskSpec
+	docs    []wmtDoc
+	variant string
+	src     string
+	tgt     string
+}
+
+// WMT prompt variants.
+const (
+	// WMTVariantGPT2 is the GPT-2 paper's format: examples
+	// "source = target" one per line, the query "source =".
+	WMTVariantGPT2 = "gpt2"
+	// WMTVariantLMEval is lm-evaluation-harness's format:
+	// "French phrase: …\nEnglish phrase:", examples separated by a blank line.
+	WMTVariantLMEval = "lm-eval"
+)
+
+// newWMT reads newstest2014 from its SGML files: with --data TASK=SRC.sgm
+// the reference is the file with "-src.xx" replaced by "-ref.yy".
+func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
+	variant := o.Variant
+	if variant == "" {
+		variant = WMTVariantGPT2
+	}
+	if variant != WMTVariantGPT2 && variant != WMTVariantLMEval {
+		return nil, fmt.Errorf("task %s: unknown prompt variant %q (have %q, %q)", name, variant, WMTVariantGPT2, WMTVariantLMEval)
+	}
+	srcPath, err := dataFile(name, o, "wmt14/newstest2014-fren-src."+src+".sgm", "newstest2014's "+src+" source SGML file")
+	if err != nil {
+		return nil, err
+	}
+	refPath := strings.Replace(srcPath, "-src."+src, "-ref."+tgt, 1)
+	if refPath == srcPath {
+		return nil, fmt.Errorf("task %s: cannot derive the reference file from %s (expected a name containing -src.%s)", name, srcPath, src)
+	}
+	pairs, err := datasets.ParallelSGML(srcPath, refPath)
+	if err != nil {
+		return nil, err
+	}
+	t := &wmtTask{variant: variant, src: src, tgt: tgt}
+	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
+		Metrics: []eval.Metric{eval.BLEUMetric(eval.BLEUOptions{}), eval.CHRFMetric(eval.CHRFOptions{})}}
+	for _, p := range pairs {
+		t.docs = append(t.docs, wmtDoc{DocID: p.Source.DocID, SegID: p.Source.SegID, Source: p.Source.Text, Ref: p.Reference.Text})
+	}
+	if len(t.docs) == 0 {
+		return nil, fmt.Errorf("task %s: %s holds no segments", name, srcPath)
+	}
+	return t, nil
+}
+
+func (t *wmtTask) Spec() eval.TaskSpec { return t.spec }
+
+func (t *wmtTask) prompt() (eval.FewShot, func(wmtDoc) eval.Example) {
+	if t.variant == WMTVariantGPT2 {
+		return eval.FewShot{TargetDelimiter: " ", FewshotDelimiter: "\n"}, func(d wmtDoc) eval.Example {
+			return eval.Example{Text: d.Source + " =", Target: d.Ref}
+		}
+	}
+	s, g := langNames[t.src], langNames[t.tgt]
+	return eval.DefaultFewShot(), func(d wmtDoc) eval.Example {
+		return eval.Example{Text: s + " phrase: " + d.Source + "\n" + g + " phrase:", Target: d.Ref}
+	}
+}
+
+func (t *wmtTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
+	fs, ex := t.prompt()
+	out := make([]eval.Instance, len(t.docs))
+	for i, d := range t.docs {
+		// The few-shot pool is the test set itself, the document excluded
+		// (no other newstest year ships with kshot's data).
+		picks, err := eval.SampleFewShot(len(t.docs), k, i, seed, i)
+		if err != nil {
+			return nil, err
+		}
+		exs := make([]eval.Example, len(picks))
+		for j, p := range picks {
+			exs[j] = ex(t.docs[p])
+		}
+		q := ex(d)
+		req := eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}}
+		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Ref, Requests: []eval.Request{req}}
+	}
+	return out, nil
+}
+
+func (t *wmtTask) Score(inst eval.Instance, resps []eval.Response) (map[string][]float64, error) {
+	hyp := strings.TrimSpace(resps[0].(eval.GenerateResult).Text)
+	ref := inst.Doc.(wmtDoc).Ref
+	b, err := eval.BLEUSegmentStats(hyp, []string{ref}, eval.BLEUOptions{})
+	if err != nil {
+		return nil, err
+	}
+	c, err := eval.CHRFSegmentStats(hyp, []string{ref}, eval.CHRFOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]float64{"bleu": b.Floats(), "chrf": c.Floats()}, nil
+}
