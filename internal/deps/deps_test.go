@@ -1,0 +1,88 @@
+package deps
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/kshot-eval/kshot"
+
+// allowed lists, per package, the import path prefixes it may use besides
+// the standard library. "cmd/kshot" may import anything.
+var allowed = map[string][]string{
+	"eval":                {"gonum.org/v1/gonum"},
+	"datasets":            {"github.com/parquet-go/parquet-go"},
+	"tasks":               {module + "/eval", module + "/datasets"},
+	"model":               {module + "/eval", module + "/internal/kernels", "golang.org/x/sys", "golang.org/x/text"},
+	"reports":             {module + "/eval", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
+	"internal/kernels":    {"golang.org/x/sys"},
+	"internal/sharedtest": {},
+	"internal/deps":       {},
+}
+
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+func TestDependencyDirection(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	seen := 0
+	err := filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() && (strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata") && path != root {
+			return filepath.SkipDir
+		}
+		if e.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(rel, "cmd/") {
+			return nil
+		}
+		// tests may import test helpers of the module
+		isTest := strings.HasSuffix(path, "_test.go")
+		allow, ok := allowed[rel]
+		if !ok {
+			t.Errorf("package %s has no dependency rule: add it to allowed in %s", rel, file)
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		seen++
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if isStdlib(p) || (isTest && p == module+"/internal/sharedtest") {
+				continue
+			}
+			okImport := false
+			for _, a := range allow {
+				if p == a || strings.HasPrefix(p, a+"/") {
+					okImport = true
+				}
+			}
+			if !okImport {
+				t.Errorf("%s imports %s, which package %s may not use", strings.TrimPrefix(path, root+"/"), p, rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 10 {
+		t.Fatalf("checked only %d files: wrong root %s?", seen, root)
+	}
+}

@@ -1,0 +1,86 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/internal/kernels"
+)
+
+// randomGPT2 builds a GPT-2 with random weights of the given shapes.
+func randomGPT2(v, p, c, layers, heads int) *Decoder {
+	rng := rand.New(rand.NewPCG(1, 2))
+	vec := func(n int, scale float32) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = (rng.Float32()*2 - 1) * scale
+		}
+		return x
+	}
+	ln := func() LayerNorm {
+		g := vec(c, 0.1)
+		for i := range g {
+			g[i] += 1
+		}
+		return LayerNorm{Gain: g, Bias: vec(c, 0.1)}
+	}
+	lin := func(in, out int) Linear {
+		return Linear{W: kernels.PackKN(vec(in*out, 0.05), in, out), B: vec(out, 0.02)}
+	}
+	cfg := &Config{Arch: ArchGPT2, ModelType: "gpt2", VocabSize: v, NPositions: p, NEmbd: c, NLayer: layers,
+		NHead: heads, NInner: 4 * c, LayerNormEps: 1e-5, Activation: "gelu_new", AttnScale: 1 / 8.0,
+		TieWordEmbeddings: true, BOS: v - 1, EOS: v - 1}
+	w := &Weights{WTE: vec(v*c, 0.1), WPE: vec(p*c, 0.01), LNF: ln()}
+	for range layers {
+		w.Blocks = append(w.Blocks, Block{LN1: ln(), QKV: lin(c, 3*c), Proj: lin(c, c), LN2: ln(), FC: lin(c, 4*c), FCProj: lin(4*c, c)})
+	}
+	w.LMHead = Linear{W: kernels.PackNK(w.WTE, v, c)}
+	d, err := NewDecoder(cfg, w)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// promptFLOPs is the number of floating-point operations to score a
+// T-token prompt with the LM head at every position: per token
+// 24·L·C² (the four matrix products of a block), 2·C·V (LM head) and
+// 2·C·(t+1) per layer for the causal attention at position t.
+func promptFLOPs(cfg *Config, T int) float64 {
+	C, L, V := float64(cfg.NEmbd), float64(cfg.NLayer), float64(cfg.VocabSize)
+	F := float64(cfg.NInner)
+	perTok := L*(2*C*3*C+2*C*C+2*C*F*2) + 2*C*V
+	attn := L * 2 * C * float64(T) * float64(T+1) / 2 * 2
+	return perTok*float64(T) + attn
+}
+
+// BenchmarkPromptGPT2Small measures prompt processing (scoring every
+// token) for gpt2-small shapes: d=768, 12 layers, 12 heads, V=50257,
+// random weights.
+func BenchmarkPromptGPT2Small(b *testing.B) {
+	d := randomGPT2(50257, 1024, 768, 12, 12)
+	defer kernels.SetThreads(0)
+	for _, T := range []int{128, 1024} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("T=%d/threads=%d", T, threads), func(b *testing.B) {
+				kernels.SetThreads(threads)
+				toks := make([]int, T+1)
+				for i := range toks {
+					toks[i] = (i * 7919) % 50257
+				}
+				seqs := []eval.TokenSeq{{Tokens: toks, From: 1}}
+				for b.Loop() {
+					if _, err := d.Score(context.Background(), seqs); err != nil {
+						b.Fatal(err)
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(float64(T)/sec, "tokens/s")
+				b.ReportMetric(promptFLOPs(d.cfg, T)/sec/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
