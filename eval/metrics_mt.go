@@ -15,3 +15,27 @@ func CHRFMetric(opt CHRFOptions) Metric {
 		return CHRFScoreFromStats(CHRFStatsFromFloats(s), opt).Score
 	}}
 }
+
+// LookupMetric returns the metric kshot's tasks report under name, so
+// that tools reading results files (reports, comparisons) can recompute a
+// corpus metric from summed per-document statistics. Any name that is not
+// one of kshot's corpus metrics is a mean (acc, acc_norm, exact_match, …).
+func LookupMetric(name string, higherIsBetter bool) Metric {
+	switch name {
+	case "perplexity":
+		return Perplexity()
+	case "word_perplexity", "byte_perplexity":
+		return WeightedPerplexity(name)
+	case "bits_per_byte":
+		return BitsPerByte()
+	case "bleu":
+		return BLEUMetric(BLEUOptions{})
+	case "chrf":
+		return CHRFMetric(CHRFOptions{})
+	case "ter":
+		return Metric{Name: "ter", Corpus: true, Score: func(s []float64) float64 {
+			return TERScoreFromStats(TERStatsFromFloats(s), TEROptions{}).Score
+		}}
+	}
+	return Mean(name, higherIsBetter)
+}
