@@ -67,11 +67,14 @@ type RunInfo struct {
 	KshotVersion string
 	Date         time.Time
 	CommandLine  []string
+	Suite        string // suite name, "" for a plain run
+	Threads      int
+	Cache        string // cache database path, "" when disabled
 }
 
-// jsonFloat writes NaN and ±Inf as the strings "N/A", as
+// JSONFloat returns x for JSON, NaN and ±Inf as the string "N/A", as
 // lm-evaluation-harness does for missing standard errors.
-func jsonFloat(x float64) any {
+func JSONFloat(x float64) any {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "N/A"
 	}
@@ -80,6 +83,21 @@ func jsonFloat(x float64) any {
 
 // ResultsJSON builds a results document in lm-evaluation-harness's layout.
 func ResultsJSON(run RunInfo, results []TaskResult) map[string]any {
+	config := map[string]any{
+		"model":           run.Model.Name,
+		"model_source":    run.Model.Source,
+		"limit":           run.Options.Limit,
+		"bootstrap_iters": run.Options.BootstrapIters,
+		"random_seed":     run.Options.Seed,
+		"fewshot_seed":    run.Options.Seed,
+		"shots":           run.Options.Shots,
+	}
+	if run.Suite != "" {
+		config["suite"] = run.Suite
+	}
+	if run.Options.Shards > 1 {
+		config["shard"] = fmt.Sprintf("%d/%d", run.Options.Shard, run.Options.Shards)
+	}
 	res := map[string]any{}
 	versions := map[string]any{}
 	nshot := map[string]any{}
@@ -87,12 +105,13 @@ func ResultsJSON(run RunInfo, results []TaskResult) map[string]any {
 	nsamples := map[string]any{}
 	hashes := map[string]any{}
 	configs := map[string]any{}
+	durations := map[string]any{}
 	for _, r := range results {
 		m := map[string]any{"alias": r.Key}
 		h := map[string]bool{}
 		for _, mr := range r.Metrics {
-			m[mr.Name+",none"] = jsonFloat(mr.Value)
-			m[mr.Name+"_stderr,none"] = jsonFloat(mr.Stderr)
+			m[mr.Name+",none"] = JSONFloat(mr.Value)
+			m[mr.Name+"_stderr,none"] = JSONFloat(mr.Stderr)
 			h[mr.Name] = mr.HigherIsBetter
 		}
 		res[r.Key] = m
@@ -102,8 +121,8 @@ func ResultsJSON(run RunInfo, results []TaskResult) map[string]any {
 		nsamples[r.Key] = map[string]int{"original": r.NTotal, "effective": r.NDocs}
 		hashes[r.Key] = r.RequestHash
 		configs[r.Key] = map[string]any{"task": r.Spec.Name, "description": r.Spec.Description,
-			"dataset": r.Spec.Dataset, "num_fewshot": r.Shots, "version": r.Spec.Version,
-			"duration_seconds": r.Duration.Seconds()}
+			"dataset": r.Spec.Dataset, "num_fewshot": r.Shots, "version": r.Spec.Version}
+		durations[r.Key] = r.Duration.Seconds()
 	}
 	return map[string]any{
 		"results":          res,
@@ -113,15 +132,15 @@ func ResultsJSON(run RunInfo, results []TaskResult) map[string]any {
 		"higher_is_better": hib,
 		"n-samples":        nsamples,
 		"task_hashes":      hashes,
-		"config": map[string]any{
-			"model":           run.Model.Name,
-			"model_source":    run.Model.Source,
-			"batch_size":      run.Options.BatchSize,
-			"limit":           run.Options.Limit,
-			"bootstrap_iters": run.Options.BootstrapIters,
-			"random_seed":     run.Options.Seed,
-			"fewshot_seed":    run.Options.Seed,
-			"shots":           run.Options.Shots,
+		"config":           config,
+		// Run settings and timings: the only part of a results file
+		// that may differ between runs that compute the same results.
+		"run": map[string]any{
+			"batch_size":       run.Options.BatchSize,
+			"threads":          run.Threads,
+			"cache":            run.Cache,
+			"duration_seconds": durations,
+			"command_line":     strings.Join(run.CommandLine, " "),
 		},
 		"model_name":           run.Model.Name,
 		"model_num_parameters": run.Model.Parameters,
@@ -130,7 +149,6 @@ func ResultsJSON(run RunInfo, results []TaskResult) map[string]any {
 		"kshot_version":        run.KshotVersion,
 		"date":                 float64(run.Date.UnixNano()) / 1e9,
 		"date_iso":             run.Date.UTC().Format(time.RFC3339),
-		"command_line":         strings.Join(run.CommandLine, " "),
 	}
 }
 
@@ -151,12 +169,12 @@ func WriteResults(dir string, run RunInfo, results []TaskResult) (string, error)
 			}
 			metrics := map[string]any{}
 			for k, v := range s.Metrics {
-				metrics[k] = jsonFloat(v)
+				metrics[k] = JSONFloat(v)
 			}
-			line, err := json.Marshal(map[string]any{
+			line, err := canonicalJSON(map[string]any{
 				"doc_id": s.DocID, "doc": s.Doc, "target": s.Target,
 				"arguments": requestsJSON(s.Arguments), "resps": resps,
-				"metrics": metrics, "stats": s.Stats,
+				"metrics": metrics, "stats": s.Stats, "request_hash": s.RequestHash,
 			})
 			if err != nil {
 				return "", fmt.Errorf("samples of %s: %w", r.Key, err)
@@ -164,7 +182,7 @@ func WriteResults(dir string, run RunInfo, results []TaskResult) (string, error)
 			b.Write(line)
 			b.WriteByte('\n')
 		}
-		if err := writeAtomic(filepath.Join(dir, fmt.Sprintf("samples_%s_%s.jsonl", r.Key, stamp)), []byte(b.String())); err != nil {
+		if err := WriteFileAtomic(filepath.Join(dir, fmt.Sprintf("samples_%s_%s.jsonl", r.Key, stamp)), []byte(b.String())); err != nil {
 			return "", err
 		}
 	}
@@ -173,12 +191,27 @@ func WriteResults(dir string, run RunInfo, results []TaskResult) (string, error)
 		return "", err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("results_%s.json", stamp))
-	return path, writeAtomic(path, append(data, '\n'))
+	return path, WriteFileAtomic(path, append(data, '\n'))
 }
 
-// writeAtomic writes data to path through a temporary file and a rename,
+// canonicalJSON marshals v with every object's keys sorted (structs
+// included), so that a sample line read back and written again — as kshot
+// merge does — is byte-identical.
+func canonicalJSON(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var generic any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return nil, err
+	}
+	return json.Marshal(generic)
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename,
 // so that a crash never leaves a partial file under the final name.
-func writeAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

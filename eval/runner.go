@@ -18,7 +18,13 @@ type Options struct {
 	BatchSize      int    // requests per model call (default 32)
 	Limit          int    // evaluate only the first Limit documents (0: all)
 	BootstrapIters int    // bootstrap resamples for corpus metrics' stderr
-	Log            io.Writer
+	// Shard and Shards select a deterministic part of every task's
+	// documents: those with DocID % Shards == Shard. Shards 0 means all.
+	Shard, Shards int
+	Log           io.Writer
+	// Progress, when set, is called as requests complete: done of total
+	// model requests of the task being scored.
+	Progress func(task string, done, total int)
 }
 
 // TaskResult is one task evaluated at one k.
@@ -33,6 +39,10 @@ type TaskResult struct {
 	Samples     []Sample
 	Duration    time.Duration
 }
+
+// InShard reports whether document docID belongs to shard i of n (n 0:
+// no sharding).
+func InShard(docID, i, n int) bool { return n <= 1 || docID%n == i }
 
 // MetricResult is one metric's aggregate over a task.
 type MetricResult struct {
@@ -50,6 +60,8 @@ type Sample struct {
 	Responses []Response           `json:"resps"`
 	Metrics   map[string]float64   `json:"metrics"`
 	Stats     map[string][]float64 `json:"stats"`
+	// RequestHash is InstanceHash of the document's requests.
+	RequestHash string `json:"request_hash"`
 }
 
 // ResultKey names a task evaluated with k examples in results files.
@@ -60,18 +72,38 @@ func ResultKey(task string, k int) string {
 	return fmt.Sprintf("%s_%dshot", task, k)
 }
 
-// RequestHash returns the prompt-stability hash of instances: SHA-256 of
-// the JSON of every instance's doc id and requests.
-func RequestHash(insts []Instance) string {
+// InstanceHash returns the SHA-256 (hex) of the JSON of an instance's doc
+// id and requests.
+func InstanceHash(in Instance) string {
+	b, err := json.Marshal(struct {
+		DocID    int
+		Requests []requestJSON
+	}{in.DocID, requestsJSON(in.Requests)})
+	if err != nil {
+		panic(fmt.Sprintf("eval: hashing requests of document %d: %v", in.DocID, err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// CombineHashes returns the task-level prompt-stability hash from the
+// instance hashes in document order: SHA-256 of their lines.
+func CombineHashes(hashes []string) string {
 	h := sha256.New()
-	enc := json.NewEncoder(h)
-	for _, in := range insts {
-		enc.Encode(struct {
-			DocID    int
-			Requests []requestJSON
-		}{in.DocID, requestsJSON(in.Requests)})
+	for _, x := range hashes {
+		io.WriteString(h, x+"\n")
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RequestHash returns the prompt-stability hash of instances (see
+// CombineHashes and InstanceHash).
+func RequestHash(insts []Instance) string {
+	hs := make([]string, len(insts))
+	for i, in := range insts {
+		hs[i] = InstanceHash(in)
+	}
+	return CombineHashes(hs)
 }
 
 // Evaluate runs every task at every k on lm.
@@ -96,10 +128,27 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if opt.Limit > 0 && opt.Limit < len(insts) {
 				insts = insts[:opt.Limit]
 			}
+			hashes := make([]string, len(insts))
+			for i, in := range insts {
+				hashes[i] = InstanceHash(in)
+			}
+			taskHash := CombineHashes(hashes)
+			var mine []Instance
+			for _, in := range insts {
+				if InShard(in.DocID, opt.Shard, opt.Shards) {
+					mine = append(mine, in)
+				}
+			}
+			insts = mine
 			if opt.Log != nil {
 				fmt.Fprintf(opt.Log, "kshot: %s %d-shot: %d documents\n", spec.Name, k, len(insts))
 			}
-			resps, err := ScoreRequests(ctx, lm, insts, opt.BatchSize)
+			key := ResultKey(spec.Name, k)
+			var progress func(done, total int)
+			if opt.Progress != nil {
+				progress = func(done, total int) { opt.Progress(key, done, total) }
+			}
+			resps, err := scoreRequests(ctx, lm, insts, opt.BatchSize, progress)
 			if err != nil {
 				return out, fmt.Errorf("task %s (%d-shot): %w", spec.Name, k, err)
 			}
@@ -107,7 +156,7 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if err != nil {
 				return out, fmt.Errorf("task %s (%d-shot): %w", spec.Name, k, err)
 			}
-			res.Key, res.Shots, res.NTotal = ResultKey(spec.Name, k), k, total
+			res.Key, res.Shots, res.NTotal, res.RequestHash = key, k, total, taskHash
 			res.Duration = time.Since(start)
 			out = append(out, res)
 		}
@@ -117,7 +166,7 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 
 func scoreTask(t Task, insts []Instance, resps [][]Response, opt Options) (TaskResult, error) {
 	spec := t.Spec()
-	res := TaskResult{Spec: spec, NDocs: len(insts), RequestHash: RequestHash(insts)}
+	res := TaskResult{Spec: spec, NDocs: len(insts)}
 	stats := make(map[string][][]float64)
 	for i, in := range insts {
 		s, err := t.Score(in, resps[i])
@@ -125,7 +174,7 @@ func scoreTask(t Task, insts []Instance, resps [][]Response, opt Options) (TaskR
 			return res, fmt.Errorf("document %d: %w", in.DocID, err)
 		}
 		sample := Sample{DocID: in.DocID, Doc: in.Doc, Target: in.Target, Arguments: in.Requests,
-			Responses: resps[i], Metrics: map[string]float64{}, Stats: s}
+			Responses: resps[i], Metrics: map[string]float64{}, Stats: s, RequestHash: InstanceHash(in)}
 		for _, m := range spec.Metrics {
 			v, ok := s[m.Name]
 			if !ok {
@@ -152,6 +201,10 @@ type slot struct{ inst, req, opt int }
 // batchSize, grouped by kind and sorted longest first, and returns the
 // responses in instance order.
 func ScoreRequests(ctx context.Context, lm LanguageModel, insts []Instance, batchSize int) ([][]Response, error) {
+	return scoreRequests(ctx, lm, insts, batchSize, nil)
+}
+
+func scoreRequests(ctx context.Context, lm LanguageModel, insts []Instance, batchSize int, progress func(done, total int)) ([][]Response, error) {
 	var ll []Loglikelihood
 	var llAt []slot
 	var rl []Rolling
@@ -182,6 +235,22 @@ func ScoreRequests(ctx context.Context, lm LanguageModel, insts []Instance, batc
 				panic(fmt.Sprintf("eval: unknown request type %T", r))
 			}
 		}
+	}
+	total, done := len(ll)+len(rl)+len(gen), 0
+	batched := func(order []int, size int, f func(idx []int) error) error {
+		if progress != nil && done == 0 {
+			progress(0, total)
+		}
+		return batchedCalls(order, size, func(idx []int) error {
+			if err := f(idx); err != nil {
+				return err
+			}
+			done += len(idx)
+			if progress != nil {
+				progress(done, total)
+			}
+			return nil
+		})
 	}
 	// Loglikelihood: options sharing a context stay adjacent so that the
 	// model can reuse the context's computation.
@@ -278,7 +347,7 @@ func sortedOrder(n int, less func(a, b int) bool) []int {
 	return order
 }
 
-func batched(order []int, size int, f func(idx []int) error) error {
+func batchedCalls(order []int, size int, f func(idx []int) error) error {
 	for i := 0; i < len(order); i += size {
 		if err := f(order[i:min(i+size, len(order))]); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -14,14 +15,29 @@ type TokenLM struct {
 	info   ModelInfo
 	tok    Tokenizer
 	scorer TokenScorer
+	tokens atomic.Int64 // tokens sent through the model
+}
+
+// TokensProcessed returns the number of tokens the model has processed
+// (scored sequences and generated tokens), for progress reports.
+func (m *TokenLM) TokensProcessed() int64 { return m.tokens.Load() }
+
+func (m *TokenLM) count(seqs []TokenSeq) {
+	var n int64
+	for _, s := range seqs {
+		n += int64(len(s.Tokens))
+	}
+	m.tokens.Add(n)
 }
 
 // NewTokenLM returns a LanguageModel that tokenizes with tok and scores
-// with scorer. The tokenizer must have an end-of-text token.
+// with scorer.
+//
+// A vocabulary without an end-of-text token (GPT-1's) cannot condition on
+// "nothing": an empty context then takes the continuation's first token
+// as context (that token is not scored), and a rolling text's first token
+// is context only, so its log-likelihood covers the tokens after the first.
 func NewTokenLM(info ModelInfo, tok Tokenizer, scorer TokenScorer) (*TokenLM, error) {
-	if tok.EOT() < 0 {
-		return nil, fmt.Errorf("model %s: tokenizer has no end-of-text token, which empty contexts and rolling windows need", info.Name)
-	}
 	if info.MaxLength == 0 {
 		info.MaxLength = scorer.MaxLength()
 	}
@@ -43,7 +59,14 @@ func isPySpace(r rune) bool {
 func EncodePair(tok Tokenizer, req Loglikelihood) (ctxToks, contToks []int) {
 	ctx, cont := req.Context, req.Continuation
 	if ctx == "" {
-		return []int{tok.EOT()}, tok.Encode(cont)
+		k := tok.Encode(cont)
+		if tok.EOT() < 0 {
+			if len(k) == 0 {
+				return nil, nil
+			}
+			return k[:1], k[1:]
+		}
+		return []int{tok.EOT()}, k
 	}
 	trimmed := strings.TrimRightFunc(ctx, isPySpace)
 	if n := len(ctx) - len(trimmed); n > 0 {
@@ -80,6 +103,7 @@ func (m *TokenLM) Loglikelihood(ctx context.Context, reqs []Loglikelihood) ([]Lo
 	if err != nil {
 		return nil, err
 	}
+	m.count(seqs)
 	out := make([]LoglikelihoodResult, len(reqs))
 	for i, s := range scores {
 		out[i] = sumScores(s)
@@ -98,9 +122,11 @@ func sumScores(s TokenScores) LoglikelihoodResult {
 
 // RollingWindows cuts a token list into the scoring windows of a Rolling
 // request (see Rolling for the two modes). The list is scored as if
-// preceded by eot; each window is a TokenSeq of at most maxLen+1 tokens.
-func RollingWindows(tokens []int, eot, maxLen, stride int) []TokenSeq {
-	seq := append([]int{eot}, tokens...) // seq[i+1] = tokens[i]
+// preceded by prefix (the end-of-text token; with an empty prefix the
+// first token is context only); each window is a TokenSeq of at most
+// maxLen+1 tokens.
+func RollingWindows(tokens, prefix []int, maxLen, stride int) []TokenSeq {
+	seq := append(append(make([]int, 0, len(prefix)+len(tokens)), prefix...), tokens...)
 	n := len(seq)
 	var wins []TokenSeq
 	a := 1
@@ -126,7 +152,11 @@ func (m *TokenLM) Rolling(ctx context.Context, reqs []Rolling) ([]RollingResult,
 		if r.Stride < 0 {
 			return nil, fmt.Errorf("request %d: rolling stride %d is negative", i, r.Stride)
 		}
-		for _, w := range RollingWindows(m.tok.Encode(r.Text), m.tok.EOT(), maxLen, r.Stride) {
+		var prefix []int
+		if eot := m.tok.EOT(); eot >= 0 {
+			prefix = []int{eot}
+		}
+		for _, w := range RollingWindows(m.tok.Encode(r.Text), prefix, maxLen, r.Stride) {
 			seqs = append(seqs, w)
 			owner = append(owner, i)
 		}
@@ -135,6 +165,7 @@ func (m *TokenLM) Rolling(ctx context.Context, reqs []Rolling) ([]RollingResult,
 	if err != nil {
 		return nil, err
 	}
+	m.count(seqs)
 	out := make([]RollingResult, len(reqs))
 	for j, s := range scores {
 		r := sumScores(s)
@@ -159,6 +190,9 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 		if r.Context != "" {
 			p = m.tok.Encode(r.Context)
 		}
+		if len(p) == 0 || p[0] < 0 {
+			return nil, fmt.Errorf("request %d: generation needs a non-empty context with a model that has no end-of-text token", i)
+		}
 		if keep := maxLen - budget; len(p) > keep {
 			p = p[len(p)-keep:]
 		}
@@ -166,7 +200,7 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 	}
 	eot := m.tok.EOT()
 	stop := func(i int, gen []int) bool {
-		if gen[len(gen)-1] == eot {
+		if eot >= 0 && gen[len(gen)-1] == eot {
 			return true
 		}
 		_, hit := cutAtStop(m.tok.Decode(gen), reqs[i].Until)
@@ -178,7 +212,8 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 	}
 	out := make([]GenerateResult, len(reqs))
 	for i, g := range gens {
-		if len(g) > 0 && g[len(g)-1] == eot {
+		m.tokens.Add(int64(len(treqs[i].Prompt) + len(g)))
+		if eot >= 0 && len(g) > 0 && g[len(g)-1] == eot {
 			g = g[:len(g)-1]
 		}
 		out[i].Text, _ = cutAtStop(m.tok.Decode(g), reqs[i].Until)

@@ -102,7 +102,7 @@ func TestRollingWindowsLMEval(t *testing.T) {
 		{[]int{19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, []int{20, 21, 22, 23, 24, 25, 26, 27, 28, 29}},
 		{[]int{23, 24, 25, 26, 27, 28, 29, 30, 31, 32}, []int{30, 31, 32, 33}},
 	}
-	wins := RollingWindows(toks, -100, 10, 0)
+	wins := RollingWindows(toks, []int{-100}, 10, 0)
 	if len(wins) != len(gold) {
 		t.Fatalf("%d windows, want %d", len(wins), len(gold))
 	}
@@ -119,7 +119,7 @@ func TestRollingWindowsStride(t *testing.T) {
 	toks := []int{0, 1, 2, 3, 4, 5, 6}
 	// max 4, stride 2: first window predicts 0..3 from [E 0 1 2],
 	// then 4,5 with context [1 2 3], then 6 with context [2 3 4 5].
-	wins := RollingWindows(toks, 9, 4, 2)
+	wins := RollingWindows(toks, []int{9}, 4, 2)
 	want := []TokenSeq{
 		{Tokens: []int{9, 0, 1, 2, 3}, From: 1},
 		{Tokens: []int{1, 2, 3, 4, 5}, From: 3},
@@ -172,5 +172,22 @@ func TestGenerateStops(t *testing.T) {
 		if o.Text != want[i] {
 			t.Errorf("generation %d = %q, want %q", i, o.Text, want[i])
 		}
+	}
+}
+
+// noEOT is byteTok without an end-of-text token (like GPT-1's vocabulary).
+type noEOT struct{ byteTok }
+
+func (noEOT) EOT() int { return -1 }
+
+func TestNoEndOfTextToken(t *testing.T) {
+	c, k := EncodePair(noEOT{}, Loglikelihood{"", "abc"})
+	if !reflect.DeepEqual(c, []int{'a'}) || !reflect.DeepEqual(k, []int{'b', 'c'}) {
+		t.Errorf("empty context without EOT: %v %v, want [a] [b c]", c, k)
+	}
+	wins := RollingWindows([]int{1, 2, 3, 4, 5}, nil, 3, 0)
+	want := []TokenSeq{{Tokens: []int{1, 2, 3, 4}, From: 1}, {Tokens: []int{2, 3, 4, 5}, From: 3}}
+	if !reflect.DeepEqual(wins, want) {
+		t.Errorf("rolling without EOT: %v, want %v", wins, want)
 	}
 }

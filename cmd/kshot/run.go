@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,8 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/kshot-eval/kshot/cache"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
@@ -82,35 +85,81 @@ func parseShots(s string) ([]int, error) {
 	return out, nil
 }
 
+// runPlan is everything a run needs, from flags or a suite file.
+type runPlan struct {
+	suite      string
+	models     []string
+	tasks      []SuiteTask
+	shots      []int
+	seeds      []uint64
+	limit      int
+	batch      int
+	boot       int
+	threads    int
+	dataDir    string
+	output     string
+	cacheDir   string
+	noCache    bool
+	shard      int
+	shards     int
+	quiet      bool
+	references []Reference
+	args       []string
+}
+
+// defaultJob runs kshot's main job (the embedded ladder on the synthetic
+// suite) when `kshot run` gets no model, task or suite; set by ladder.go.
+var defaultJob func(p *runPlan, stdout, stderr io.Writer) error
+
+// parseShard parses "i/n".
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usageError{fmt.Sprintf("--shard %q: want i/n with 0 ≤ i < n (e.g. 0/4)", s)}
+	}
+	return i, n, nil
+}
+
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	var models, taskNames listFlag
 	data, variants := mapFlag{}, mapFlag{}
 	fs.Var(&models, "model", "model directory in Hugging Face layout (repeatable or comma-separated)")
 	fs.Var(&taskNames, "tasks", "tasks to run, comma-separated (kshot tasks lists them)")
-	shotsFlag := fs.String("shots", "0", "few-shot counts, comma-separated (each k runs separately)")
+	shotsFlag := fs.String("shots", "", "few-shot counts, comma-separated (each k runs separately; default 0)")
 	fs.Var(data, "data", "TASK=PATH: read TASK's documents from a local file (repeatable)")
 	dataDir := fs.String("data-dir", os.Getenv("KSHOT_DATA"), "directory with the evaluation data in kshot's shared layout (default $KSHOT_DATA)")
 	fs.Var(variants, "variant", "TASK=NAME: prompt variant of a task (repeatable)")
 	limit := fs.Int("limit", 0, "evaluate only the first N documents of each task (0: all)")
 	seed := fs.Uint64("seed", 1234, "seed for few-shot sampling and the bootstrap")
-	batch := fs.Int("batch-size", 32, "requests per model call")
-	threads := fs.Int("threads", 0, "compute threads (0: all cores)")
+	batch := fs.Int("batch-size", 32, "requests per model call (results do not depend on it)")
+	threads := fs.Int("threads", 0, "compute threads (0: all cores; results do not depend on it)")
 	boot := fs.Int("bootstrap-iters", 1000, "bootstrap resamples for the standard error of corpus metrics (0: none)")
 	stride := fs.Int("rolling-stride", 0, "perplexity tasks: sliding window with this stride instead of disjoint windows")
 	output := fs.String("output", "", "directory for results (OUT/<model>/results_<time>.json and samples)")
-	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	cacheDir := fs.String("cache-dir", "", "request cache directory (default: the user cache directory's kshot folder)")
+	noCache := fs.Bool("no-cache", false, "do not read or write the request cache (a crashed run then cannot resume)")
+	shard := fs.String("shard", "", "i/n: evaluate only shard i of n of every task's documents (merge with kshot merge)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var suitePath string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		suitePath, args = args[0], args[1:]
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(models) == 0 {
-		return usageError{"--model is required (a checkpoint directory with config.json and model.safetensors)"}
-	}
-	if len(taskNames) == 0 {
-		return usageError{"--tasks is required (kshot tasks lists them)"}
-	}
-	shots, err := parseShots(*shotsFlag)
-	if err != nil {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	p := &runPlan{limit: *limit, batch: *batch, boot: *boot, threads: *threads, dataDir: *dataDir,
+		output: *output, cacheDir: *cacheDir, noCache: *noCache, quiet: *quiet, seeds: []uint64{*seed},
+		args: append([]string{"kshot", "run"}, args...)}
+	var err error
+	if p.shard, p.shards, err = parseShard(*shard); err != nil {
 		return err
 	}
 	switch {
@@ -125,17 +174,83 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case *stride < 0:
 		return usageError{fmt.Sprintf("--rolling-stride %d is negative", *stride)}
 	}
-	for k := range data {
-		if !contains(taskNames, k) {
-			return usageError{fmt.Sprintf("--data %s=…: task %s is not in --tasks", k, k)}
+	if *shotsFlag != "" {
+		if p.shots, err = parseShots(*shotsFlag); err != nil {
+			return err
 		}
+	}
+	if suitePath != "" {
+		if len(models) > 0 || len(taskNames) > 0 {
+			return usageError{"give either a suite file or --model/--tasks, not both"}
+		}
+		s, err := ReadSuite(suitePath)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		p.suite, p.models, p.tasks, p.references = s.Name, s.Models, s.Tasks, s.References
+		p.args = append([]string{"kshot", "run", suitePath}, args...)
+		if p.shots == nil {
+			p.shots = s.Shots
+		}
+		if len(s.Seeds) > 0 && !set["seed"] {
+			p.seeds = s.Seeds
+		}
+		if s.Limit > 0 && !set["limit"] {
+			p.limit = s.Limit
+		}
+		if s.BatchSize > 0 && !set["batch-size"] {
+			p.batch = s.BatchSize
+		}
+		if s.BootstrapIters != nil && !set["bootstrap-iters"] {
+			p.boot = *s.BootstrapIters
+		}
+		if s.Output != "" && !set["output"] {
+			p.output = s.Output
+		}
+		if s.DataDir != "" && !set["data-dir"] {
+			p.dataDir = s.DataDir
+		}
+	} else {
+		p.models = models
+		for _, n := range taskNames {
+			p.tasks = append(p.tasks, SuiteTask{Name: n, Data: data[n], Variant: variants[n], RollingStride: *stride})
+		}
+		for k := range data {
+			if !contains(taskNames, k) {
+				return usageError{fmt.Sprintf("--data %s=…: task %s is not in --tasks", k, k)}
+			}
+		}
+	}
+	if p.shots == nil {
+		p.shots = []int{0}
 	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	var ts []eval.Task
-	for _, name := range taskNames {
-		t, err := tasks.New(name, tasks.Options{DataPath: data[name], DataDir: *dataDir, Variant: variants[name], RollingStride: *stride})
+	if len(p.models) == 0 && len(p.tasks) == 0 && defaultJob != nil {
+		return defaultJob(p, stdout, stderr)
+	}
+	if len(p.models) == 0 {
+		return usageError{"--model is required (a checkpoint directory with config.json and model.safetensors), or give a suite file"}
+	}
+	if len(p.tasks) == 0 {
+		return usageError{"--tasks is required (kshot tasks lists them), or give a suite file"}
+	}
+	return executePlan(p, stdout, stderr)
+}
+
+// planTask is a built task with its shot counts.
+type planTask struct {
+	task  eval.Task
+	shots []int
+	limit int
+}
+
+func executePlan(p *runPlan, stdout, stderr io.Writer) error {
+	// Build every task first: unknown names and missing data fail fast.
+	var pts []planTask
+	for _, st := range p.tasks {
+		t, err := tasks.New(st.Name, tasks.Options{DataPath: st.Data, DataDir: p.dataDir, Variant: st.Variant, RollingStride: st.RollingStride})
 		if err != nil {
 			var ut *tasks.UnknownTaskError
 			if errors.As(err, &ut) {
@@ -143,44 +258,145 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
-		ts = append(ts, t)
+		pt := planTask{task: t, shots: p.shots, limit: p.limit}
+		if len(st.Shots) > 0 {
+			pt.shots = st.Shots
+		}
+		if st.Limit > 0 {
+			pt.limit = st.Limit
+		}
+		pts = append(pts, pt)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var log io.Writer = stderr
-	if *quiet {
-		log = nil
+	for _, m := range p.models {
+		if fi, err := os.Stat(m); err != nil || !fi.IsDir() {
+			return fmt.Errorf("model %q: not a checkpoint directory (kshot reads a directory with config.json and model.safetensors; download Hub models first)", m)
+		}
 	}
-	for _, dir := range models {
-		lm, _, _, err := model.Open(dir)
-		if err != nil {
-			return err
-		}
-		opt := eval.Options{Shots: shots, Seed: *seed, BatchSize: *batch, Limit: *limit, BootstrapIters: *boot, Log: log}
-		start := time.Now()
-		results, err := eval.Evaluate(ctx, lm, ts, opt)
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted: %w", err)
-			}
-			return err
-		}
-		info := lm.Info()
-		fmt.Fprintf(stdout, "%s (%d parameters), shots %v, limit %d, batch %d, %.1fs\n", info.Name, info.Parameters, shots, *limit, *batch, time.Since(start).Seconds())
-		if err := reports.RunTable(stdout, results); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout)
-		if *output != "" {
-			run := eval.RunInfo{Model: info, Options: opt, KshotVersion: version, Date: start, CommandLine: append([]string{"kshot", "run"}, args...)}
-			path, err := eval.WriteResults(filepath.Join(*output, info.Name), run, results)
+	var c *cache.Cache
+	if !p.noCache {
+		dir := p.cacheDir
+		if dir == "" {
+			d, err := cache.DefaultDir()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "kshot: wrote %s\n", path)
+			dir = d
+		}
+		var err error
+		if c, err = cache.Open(dir); err != nil {
+			return err
+		}
+		defer c.Close()
+		if c.Rebuilt != "" {
+			fmt.Fprintln(stderr, "kshot: warning:", c.Rebuilt)
+		}
+	}
+	if p.output != "" && len(p.references) > 0 {
+		if err := writeReferences(filepath.Join(p.output, "references.csv"), p.references); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, dir := range p.models {
+		tlm, _, _, err := model.Open(dir)
+		if err != nil {
+			return err
+		}
+		var lm eval.LanguageModel = tlm
+		cachePath := ""
+		if c != nil {
+			key, err := model.ContentHash(dir)
+			if err != nil {
+				return err
+			}
+			lm, cachePath = cache.Wrap(tlm, c, key), c.Path()
+		}
+		for _, seed := range p.seeds {
+			if err := evaluateModel(ctx, p, pts, lm, tlm.TokensProcessed, seed, cachePath, stdout, stderr); err != nil {
+				if ctx.Err() != nil {
+					msg := "interrupted; nothing was cached (--no-cache), so a rerun starts over"
+					if cachePath != "" {
+						msg = fmt.Sprintf("interrupted; every completed batch is saved in %s: rerun the same command to resume", cachePath)
+					}
+					return exitError{code: 130, msg: msg}
+				}
+				return err
+			}
+		}
+		if cl, ok := lm.(*cache.LM); ok && !p.quiet {
+			fmt.Fprintf(stderr, "kshot: cache: %d requests answered from %s, %d computed\n", cl.Hits, cachePath, cl.Misses)
 		}
 	}
 	return nil
+}
+
+func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.LanguageModel, tokens func() int64, seed uint64, cachePath string, stdout, stderr io.Writer) error {
+	info := lm.Info()
+	start := time.Now()
+	var prog *progress
+	if !p.quiet {
+		prog = newProgress(stderr, tokens)
+	}
+	var results []eval.TaskResult
+	opt := eval.Options{Shots: p.shots, Seed: seed, BatchSize: p.batch, Limit: p.limit, BootstrapIters: p.boot,
+		Shard: p.shard, Shards: p.shards}
+	for _, pt := range pts {
+		o := opt
+		o.Shots, o.Limit = pt.shots, pt.limit
+		if prog != nil {
+			o.Progress = prog.update
+		}
+		rs, err := eval.Evaluate(ctx, lm, []eval.Task{pt.task}, o)
+		if err != nil {
+			return err
+		}
+		results = append(results, rs...)
+	}
+	shard := ""
+	if p.shards > 1 {
+		shard = fmt.Sprintf(", shard %d/%d", p.shard, p.shards)
+	}
+	fmt.Fprintf(stdout, "%s (%d parameters), seed %d%s, %.1fs\n", info.Name, info.Parameters, seed, shard, time.Since(start).Seconds())
+	if err := reports.RunTable(stdout, results); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	if p.output == "" {
+		return nil
+	}
+	dir := filepath.Join(p.output, info.Name)
+	if len(p.seeds) > 1 {
+		dir = filepath.Join(dir, fmt.Sprintf("seed-%d", seed))
+	}
+	if p.shards > 1 {
+		dir = filepath.Join(dir, fmt.Sprintf("shard-%d-of-%d", p.shard, p.shards))
+	}
+	run := eval.RunInfo{Model: info, Options: opt, KshotVersion: version, Date: start, CommandLine: p.args,
+		Suite: p.suite, Threads: kernels.Threads(), Cache: cachePath}
+	run.Options.Shots = p.shots
+	path, err := eval.WriteResults(dir, run, results)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "kshot: wrote %s\n", path)
+	return nil
+}
+
+// writeReferences writes a suite's published numbers as CSV.
+func writeReferences(path string, refs []Reference) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"model", "params", "task", "metric", "shots", "value", "source"})
+	for _, r := range refs {
+		w.Write([]string{r.Model, strconv.FormatFloat(r.Params, 'g', -1, 64), r.Task, r.Metric,
+			strconv.Itoa(r.Shots), strconv.FormatFloat(r.Value, 'g', -1, 64), r.Source})
+	}
+	w.Flush()
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 func contains(list []string, s string) bool {

@@ -21,9 +21,13 @@ var allowed = map[string][]string{
 	"tasks":               {module + "/eval", module + "/datasets"},
 	"model":               {module + "/eval", module + "/internal/kernels", "golang.org/x/sys", "golang.org/x/text"},
 	"reports":             {module + "/eval", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
+	"cache":               {module + "/eval", "modernc.org/sqlite"},
 	"internal/kernels":    {"golang.org/x/sys"},
 	"internal/sharedtest": {},
 	"internal/deps":       {},
+	"datasets/synth":      {},
+	"train":               {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
+	"ladder":              {},
 }
 
 func isStdlib(path string) bool {

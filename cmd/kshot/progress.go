@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// progress shows per-task progress on stderr: a redrawn bar on a
+// terminal, a log line every interval otherwise.
+type progress struct {
+	mu       sync.Mutex
+	w        io.Writer
+	tty      bool
+	interval time.Duration
+	tokens   func() int64
+
+	task      string
+	start     time.Time
+	tok0      int64
+	lastPrint time.Time
+}
+
+func newProgress(w io.Writer, tokens func() int64) *progress {
+	p := &progress{w: w, interval: 10 * time.Second, tokens: tokens}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.tty = true
+	}
+	return p
+}
+
+// update implements eval.Options.Progress.
+func (p *progress) update(task string, done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if task != p.task || done == 0 {
+		p.task, p.start, p.lastPrint = task, now, time.Time{}
+		if p.tokens != nil {
+			p.tok0 = p.tokens()
+		}
+	}
+	elapsed := now.Sub(p.start).Seconds()
+	rate := ""
+	if p.tokens != nil && elapsed > 0 {
+		rate = fmt.Sprintf("%.0f tokens/s", float64(p.tokens()-p.tok0)/elapsed)
+	}
+	eta := "?"
+	if done > 0 && done < total {
+		eta = (time.Duration(elapsed/float64(done)*float64(total-done)) * time.Second).Round(time.Second).String()
+	} else if done == total {
+		eta = "done"
+	}
+	if p.tty {
+		const width = 30
+		filled := 0
+		if total > 0 {
+			filled = width * done / total
+		}
+		bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
+		fmt.Fprintf(p.w, "\r\033[K%s %s %d/%d requests  %s  ETA %s", task, bar, done, total, rate, eta)
+		if done == total {
+			fmt.Fprintln(p.w)
+		}
+		return
+	}
+	if done == total || now.Sub(p.lastPrint) >= p.interval {
+		p.lastPrint = now
+		fmt.Fprintf(p.w, "kshot: %s: %d/%d requests, %s, ETA %s\n", task, done, total, rate, eta)
+	}
+}

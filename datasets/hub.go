@@ -1,0 +1,22 @@
+package datasets
+
+// HubDataset names a split of a dataset on the Hugging Face Hub. It is only
+// a descriptor: nothing here downloads.
+type HubDataset struct {
+	Repo   string // repository id, e.g. "EleutherAI/lambada_openai"
+	Config string // configuration (subset) name; "" means "default"
+	Split  string // split name, e.g. "test"; may be empty
+}
+
+// String formats d as `EleutherAI/lambada_openai (default, test)`, or
+// without the split when it is empty: `glue (sst2)`.
+func (d HubDataset) String() string {
+	config := d.Config
+	if config == "" {
+		config = "default"
+	}
+	if d.Split == "" {
+		return d.Repo + " (" + config + ")"
+	}
+	return d.Repo + " (" + config + ", " + d.Split + ")"
+}

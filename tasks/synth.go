@@ -1,0 +1,185 @@
+package tasks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kshot-eval/kshot/datasets/synth"
+	"github.com/kshot-eval/kshot/eval"
+)
+
+// The synthetic suite: tasks built from kshot's generated held-out
+// passages (package datasets/synth), the same way as their real
+// counterparts, so that the embedded ladder can be evaluated without any
+// download.
+func init() {
+	Register("synth_lambada", "synthetic LAMBADA: predict the last word of a generated story (an entity named earlier); acc and perplexity", func(o Options) (eval.Task, error) {
+		return newSynthLambada(o)
+	})
+	Register("synth_cbt", "synthetic Children's Book Test: 10 objects of a generated passage substituted into the question sentence; acc", func(o Options) (eval.Task, error) {
+		return newSynthCBT(o)
+	})
+	Register("synth_arithmetic", "synthetic arithmetic in words (\"three plus four is\" → seven), k-shot; acc of the greedy answer", func(o Options) (eval.Task, error) {
+		return newSynthArithmetic(o)
+	})
+	Register("synth_translate", "synthetic translation English→Zanti (an invented language), k-shot \"english = zanti\" lines; BLEU and chrF", func(o Options) (eval.Task, error) {
+		return newSynthTranslate(o)
+	})
+	Register("synth_ppl", "synthetic held-out passages of every kind: rolling log-likelihood; bits per byte, word perplexity", func(o Options) (eval.Task, error) {
+		return newSynthPPL(o)
+	})
+}
+
+// SynthSuite lists the synthetic tasks in the order of the default run.
+var SynthSuite = []string{"synth_lambada", "synth_cbt", "synth_arithmetic", "synth_translate", "synth_ppl"}
+
+// SynthFewShot reports whether a synthetic task accepts k > 0 examples
+// (the others, like their real counterparts, are zero-shot only).
+func SynthFewShot(name string) bool { return name == "synth_arithmetic" || name == "synth_translate" }
+
+// Default document counts of the synthetic tasks, chosen so that the
+// default run over the whole ladder takes a few minutes; --limit lowers
+// them.
+const (
+	synthLambadaDocs    = 500
+	synthCBTDocs        = 300
+	synthArithmeticDocs = 500
+	synthTranslateDocs  = 300
+	synthPPLDocs        = 200
+	synthPoolDocs       = 200 // few-shot pools
+)
+
+const synthDataset = "kshot synthetic (datasets/synth, held-out evaluation seed)"
+
+func noSynthData(name string, o Options) error {
+	if o.DataPath != "" {
+		return fmt.Errorf("task %s generates its documents; --data does not apply", name)
+	}
+	return nil
+}
+
+func newSynthLambada(o Options) (eval.Task, error) {
+	if err := noSynthData("synth_lambada", o); err != nil {
+		return nil, err
+	}
+	t := &lambada{spec: eval.TaskSpec{Name: "synth_lambada", Version: "1.0", Dataset: synthDataset,
+		Description: Description("synth_lambada"), Metrics: []eval.Metric{eval.Perplexity(), eval.Mean("acc", true)}}}
+	for _, s := range synth.Stories(synthLambadaDocs) {
+		t.docs = append(t.docs, lambadaDoc{Context: s.Context, Target: s.Target})
+	}
+	return t, nil
+}
+
+func newSynthCBT(o Options) (eval.Task, error) {
+	if err := noSynthData("synth_cbt", o); err != nil {
+		return nil, err
+	}
+	t := &choiceTask{spec: eval.TaskSpec{Name: "synth_cbt", Version: "1.0", Dataset: synthDataset,
+		Description: Description("synth_cbt"), Metrics: []eval.Metric{eval.Mean("acc", true)}}}
+	for _, r := range synth.Rosters(synthCBTDocs) {
+		d := choiceDoc{Gold: r.Gold}
+		for _, c := range r.Options {
+			d.Contexts = append(d.Contexts, r.Passage)
+			d.Continuations = append(d.Continuations, " "+strings.Replace(r.Question, synth.Blank, c, 1))
+		}
+		t.docs = append(t.docs, d)
+	}
+	return t, nil
+}
+
+// synthKShot is a k-shot task over generated examples: each document's
+// prompt is k examples from a separate pool, one per line, then its text.
+type synthKShot struct {
+	spec  eval.TaskSpec
+	docs  []eval.Example
+	pool  []eval.Example
+	build func(ctx string, d eval.Example) eval.Request
+	score func(d eval.Example, r eval.Response) (map[string][]float64, error)
+}
+
+// synthPrompt is the layout of the k-shot synthetic tasks: examples
+// "text target" one per line, as the training passages write them.
+var synthPrompt = eval.FewShot{TargetDelimiter: " ", FewshotDelimiter: "\n"}
+
+func (t *synthKShot) Spec() eval.TaskSpec { return t.spec }
+
+func (t *synthKShot) Instances(k int, seed uint64) ([]eval.Instance, error) {
+	out := make([]eval.Instance, len(t.docs))
+	for i, d := range t.docs {
+		picks, err := eval.SampleFewShot(len(t.pool), k, -1, seed, i)
+		if err != nil {
+			return nil, err
+		}
+		exs := make([]eval.Example, len(picks))
+		for j, p := range picks {
+			exs[j] = t.pool[p]
+		}
+		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Target, Requests: []eval.Request{t.build(synthPrompt.Prompt(exs, d.Text), d)}}
+	}
+	return out, nil
+}
+
+func (t *synthKShot) Score(inst eval.Instance, resps []eval.Response) (map[string][]float64, error) {
+	return t.score(inst.Doc.(eval.Example), resps[0])
+}
+
+func newSynthArithmetic(o Options) (eval.Task, error) {
+	if err := noSynthData("synth_arithmetic", o); err != nil {
+		return nil, err
+	}
+	t := &synthKShot{spec: eval.TaskSpec{Name: "synth_arithmetic", Version: "1.0", Dataset: synthDataset,
+		Description: Description("synth_arithmetic"), Metrics: []eval.Metric{eval.Mean("acc", true)}}}
+	for _, f := range synth.Facts(synthArithmeticDocs, 0) {
+		t.docs = append(t.docs, eval.Example{Text: f.Text, Target: f.Answer})
+	}
+	for _, f := range synth.Facts(synthPoolDocs, 1) {
+		t.pool = append(t.pool, eval.Example{Text: f.Text, Target: f.Answer})
+	}
+	t.build = func(ctx string, d eval.Example) eval.Request {
+		return eval.Loglikelihood{Context: ctx, Continuation: " " + d.Target}
+	}
+	t.score = func(_ eval.Example, r eval.Response) (map[string][]float64, error) {
+		return map[string][]float64{"acc": eval.MeanStats(eval.Bool(r.(eval.LoglikelihoodResult).Greedy))}, nil
+	}
+	return t, nil
+}
+
+func newSynthTranslate(o Options) (eval.Task, error) {
+	if err := noSynthData("synth_translate", o); err != nil {
+		return nil, err
+	}
+	t := &synthKShot{spec: eval.TaskSpec{Name: "synth_translate", Version: "1.0", Dataset: synthDataset,
+		Description: Description("synth_translate"),
+		Metrics:     []eval.Metric{eval.BLEUMetric(eval.BLEUOptions{}), eval.CHRFMetric(eval.CHRFOptions{})}}}
+	for _, p := range synth.Pairs(synthTranslateDocs, synth.Zanti, 0) {
+		t.docs = append(t.docs, eval.Example{Text: p.English + " =", Target: p.Foreign})
+	}
+	for _, p := range synth.Pairs(synthPoolDocs, synth.Zanti, 1) {
+		t.pool = append(t.pool, eval.Example{Text: p.English + " =", Target: p.Foreign})
+	}
+	t.build = func(ctx string, _ eval.Example) eval.Request {
+		return eval.Generate{Context: ctx, Until: []string{"\n"}, MaxTokens: 24}
+	}
+	t.score = func(d eval.Example, r eval.Response) (map[string][]float64, error) {
+		hyp := strings.TrimSpace(r.(eval.GenerateResult).Text)
+		b, err := eval.BLEUSegmentStats(hyp, []string{d.Target}, eval.BLEUOptions{})
+		if err != nil {
+			return nil, err
+		}
+		c, err := eval.CHRFSegmentStats(hyp, []string{d.Target}, eval.CHRFOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return map[string][]float64{"bleu": b.Floats(), "chrf": c.Floats()}, nil
+	}
+	return t, nil
+}
+
+func newSynthPPL(o Options) (eval.Task, error) {
+	if err := noSynthData("synth_ppl", o); err != nil {
+		return nil, err
+	}
+	t := newStream("synth_ppl", synthDataset, synth.Passages(synthPPLDocs), func(s string) string { return s }, o)
+	t.spec.Metrics = []eval.Metric{eval.BitsPerByte(), eval.WeightedPerplexity("word_perplexity")}
+	return t, nil
+}
