@@ -66,3 +66,32 @@ func FormatValue(x float64) string {
 	}
 	return s
 }
+
+// RunResultsTable lays one run's results out like RunTable (Tasks,
+// Version, Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr; statistical
+// caveats as footnotes) as a Table, so that it can be rendered as text,
+// Markdown, CSV or LaTeX.
+func RunResultsTable(results []eval.TaskResult) *Table {
+	t := &Table{Header: []string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"}}
+	for _, r := range results {
+		for i, m := range r.Metrics {
+			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
+			if i > 0 {
+				task, version, filter, shots = "", "", "", ""
+			}
+			arrow := "↓"
+			if m.HigherIsBetter {
+				arrow = "↑"
+			}
+			name := TextCell(m.Name)
+			for _, wn := range m.Warnings {
+				name.Notes = append(name.Notes, t.Note(wn))
+			}
+			value := Cell{Text: FormatValue(m.Value), Numeric: true, Value: m.Value, Stderr: math.NaN()}
+			stderr := Cell{Text: FormatValue(m.Stderr), Numeric: true, Value: m.Stderr, Stderr: math.NaN()}
+			t.Rows = append(t.Rows, []Cell{TextCell(task), TextCell(version), TextCell(filter), TextCell(shots),
+				name, TextCell(arrow), value, TextCell("±"), stderr})
+		}
+	}
+	return t
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kshot-eval/kshot/internal/sharedtest"
+	"github.com/kshot-eval/kshot/tasks"
+)
+
+// TestGPT2PaperSuite parses the shipped suite, checks its tasks exist and
+// that every reference point equals the published Table 3 value in
+// ../shared/papers/gpt2_table3.csv.
+func TestGPT2PaperSuite(t *testing.T) {
+	s, err := ReadSuite(filepath.Join("..", "..", "suites", "gpt2-paper.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, n := range tasks.Names() {
+		known[n] = true
+	}
+	for _, task := range s.Tasks {
+		if !known[task.Name] {
+			t.Errorf("suite task %q is not registered", task.Name)
+		}
+	}
+	f, err := os.Open(sharedtest.Path(t, "papers/gpt2_table3.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	size := map[string]string{"gpt2": "gpt2-117M", "gpt2-medium": "gpt2-345M", "gpt2-large": "gpt2-762M", "gpt2-xl": "gpt2-1542M"}
+	column := map[string]string{"lambada_openai/perplexity": "lambada_ppl", "lambada_openai_stopfilter/acc": "lambada_acc",
+		"cbt_cn/acc": "cbt_cn_acc", "cbt_ne/acc": "cbt_ne_acc", "wikitext2/word_perplexity": "wikitext2_ppl",
+		"ptb/word_perplexity": "ptb_ppl", "enwik8/bits_per_byte": "enwik8_bpb", "text8/bits_per_byte": "text8_bpc",
+		"wikitext103/word_perplexity": "wikitext103_ppl"}
+	checked := 0
+	for _, ref := range s.References {
+		c, ok := column[ref.Task+"/"+ref.Metric]
+		if !ok {
+			continue // the no-stop-filter note has no column
+		}
+		for _, row := range rows[1:] {
+			if row[0] != size[ref.Model] {
+				continue
+			}
+			want, _ := strconv.ParseFloat(row[col[c]], 64)
+			if strings.HasSuffix(c, "_acc") {
+				want /= 100
+			}
+			if diff := ref.Value - want; diff > 1e-9 || diff < -1e-9 {
+				t.Errorf("%s %s %s: suite has %v, Table 3 has %v", ref.Model, ref.Task, ref.Metric, ref.Value, want)
+			}
+			checked++
+		}
+	}
+	if checked != 36 {
+		t.Errorf("checked %d reference points against Table 3, want 36", checked)
+	}
+}
+
+func TestSuiteErrors(t *testing.T) {
+	tests := map[string]string{
+		"unknown key":  "models: [m]\ntasks: [lambada_openai]\nmodle: x\n",
+		"no models":    "tasks: [lambada_openai]\n",
+		"no tasks":     "models: [m]\n",
+		"bad shots":    "models: [m]\ntasks: [{name: t, shots: [-1]}]\n",
+		"empty":        "",
+		"not yaml map": "- a\n- b\n",
+	}
+	for name, src := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseSuite([]byte(src), "s.yaml"); err == nil || !strings.Contains(err.Error(), "s.yaml") {
+				t.Errorf("error %v, want one naming s.yaml", err)
+			}
+		})
+	}
+	s, err := ParseSuite([]byte("models: [a, b]\ntasks:\n  - lambada_openai\n  - {name: wikitext2, limit: 3}\nshots: [0, 1]\n"), "ok.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tasks) != 2 || s.Tasks[1].Limit != 3 || s.Tasks[0].Name != "lambada_openai" {
+		t.Errorf("parsed %+v", s)
+	}
+}
+
+func FuzzParseSuite(f *testing.F) {
+	f.Add([]byte("models: [a]\ntasks: [lambada_openai]\n"))
+	f.Add([]byte("models: [a]\ntasks:\n  - {name: t, limit: 2, shots: [0, 1]}\nreferences:\n  - {model: a, value: 1}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSuite(data, "fuzz.yaml")
+		if err == nil && (len(s.Models) == 0 || len(s.Tasks) == 0) {
+			t.Fatalf("accepted a suite without models or tasks: %+v", s)
+		}
+	})
+}
