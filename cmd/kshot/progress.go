@@ -46,7 +46,7 @@ func (p *progress) update(task string, done, total int) {
 		}
 	}
 	elapsed := now.Sub(p.start).Seconds()
-	rate := ""
+	rate := "- tokens/s"
 	if p.tokens != nil && elapsed > 0 {
 		rate = fmt.Sprintf("%.0f tokens/s", float64(p.tokens()-p.tok0)/elapsed)
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -292,12 +293,14 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 	}
 	if p.output != "" && len(p.references) > 0 {
-		if err := writeReferences(filepath.Join(p.output, "references.csv"), p.references); err != nil {
+		ref, _ := suiteReference(p.suite, p.references)
+		if err := writeReferences(filepath.Join(p.output, "references.csv"), ref); err != nil {
 			return err
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var written []string
 	for _, dir := range p.models {
 		tlm, _, _, err := model.Open(dir)
 		if err != nil {
@@ -313,7 +316,11 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			lm, cachePath = cache.Wrap(tlm, c, key), c.Path()
 		}
 		for _, seed := range p.seeds {
-			if err := evaluateModel(ctx, p, pts, lm, tlm.TokensProcessed, seed, cachePath, stdout, stderr); err != nil {
+			path, err := evaluateModel(ctx, p, pts, lm, tlm.TokensProcessed, seed, cachePath, stdout, stderr)
+			if path != "" {
+				written = append(written, path)
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					msg := "interrupted; nothing was cached (--no-cache), so a rerun starts over"
 					if cachePath != "" {
@@ -328,10 +335,13 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "kshot: cache: %d requests answered from %s, %d computed\n", cl.Hits, cachePath, cl.Misses)
 		}
 	}
+	if p.output != "" && p.suite != "" && p.shards <= 1 {
+		return writeSuiteReport(p, written, stderr)
+	}
 	return nil
 }
 
-func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.LanguageModel, tokens func() int64, seed uint64, cachePath string, stdout, stderr io.Writer) error {
+func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.LanguageModel, tokens func() int64, seed uint64, cachePath string, stdout, stderr io.Writer) (string, error) {
 	info := lm.Info()
 	start := time.Now()
 	var prog *progress
@@ -349,7 +359,7 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 		}
 		rs, err := eval.Evaluate(ctx, lm, []eval.Task{pt.task}, o)
 		if err != nil {
-			return err
+			return "", err
 		}
 		results = append(results, rs...)
 	}
@@ -359,11 +369,11 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	}
 	fmt.Fprintf(stdout, "%s (%d parameters), seed %d%s, %.1fs\n", info.Name, info.Parameters, seed, shard, time.Since(start).Seconds())
 	if err := reports.RunTable(stdout, results); err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintln(stdout)
 	if p.output == "" {
-		return nil
+		return "", nil
 	}
 	dir := filepath.Join(p.output, info.Name)
 	if len(p.seeds) > 1 {
@@ -377,26 +387,88 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	run.Options.Shots = p.shots
 	path, err := eval.WriteResults(dir, run, results)
 	if err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintf(stderr, "kshot: wrote %s\n", path)
-	return nil
+	return path, nil
 }
 
-// writeReferences writes a suite's published numbers as CSV.
-func writeReferences(path string, refs []Reference) error {
+// suiteReference turns a suite's published numbers into a reports
+// reference table: one row per model, one column per "task/metric".
+func suiteReference(name string, refs []Reference) (*reports.Reference, []reports.ReferenceColumn) {
+	ref := &reports.Reference{Name: name}
+	rowOf, colOf := map[string]int{}, map[string]int{}
+	var cols []reports.ReferenceColumn
+	for _, r := range refs {
+		c := r.Task + "/" + r.Metric
+		if _, ok := colOf[c]; !ok {
+			colOf[c] = len(ref.Columns)
+			ref.Columns = append(ref.Columns, c)
+			cols = append(cols, reports.ReferenceColumn{Column: c, Key: r.Task, Metric: r.Metric, Scale: 1})
+			for i := range ref.Values {
+				ref.Values[i] = append(ref.Values[i], math.NaN())
+			}
+		}
+		if _, ok := rowOf[r.Model]; !ok {
+			rowOf[r.Model] = len(ref.Models)
+			ref.Models = append(ref.Models, r.Model)
+			ref.Params = append(ref.Params, int64(r.Params))
+			row := make([]float64, len(ref.Columns))
+			for i := range row {
+				row[i] = math.NaN()
+			}
+			ref.Values = append(ref.Values, row)
+		}
+		ref.Values[rowOf[r.Model]][colOf[c]] = r.Value
+	}
+	return ref, cols
+}
+
+// writeReferences writes a suite's published numbers as a reference CSV
+// that kshot report --reference reads (columns named task/metric; pass
+// --reference-map task/metric=task/metric for each).
+func writeReferences(path string, ref *reports.Reference) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "params", "task", "metric", "shots", "value", "source"})
-	for _, r := range refs {
-		w.Write([]string{r.Model, strconv.FormatFloat(r.Params, 'g', -1, 64), r.Task, r.Metric,
-			strconv.Itoa(r.Shots), strconv.FormatFloat(r.Value, 'g', -1, 64), r.Source})
+	w.Write(append([]string{"model", "params"}, ref.Columns...))
+	for i, m := range ref.Models {
+		row := []string{m, strconv.FormatInt(ref.Params[i], 10)}
+		for _, v := range ref.Values[i] {
+			if math.IsNaN(v) {
+				row = append(row, "")
+			} else {
+				row = append(row, strconv.FormatFloat(v, 'g', -1, 64))
+			}
+		}
+		w.Write(row)
 	}
 	w.Flush()
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return eval.WriteFileAtomic(path, []byte(b.String()))
+}
+
+// writeSuiteReport writes OUT/report from the results files of this run.
+func writeSuiteReport(p *runPlan, written []string, stderr io.Writer) error {
+	runs, err := reports.LoadRuns(written)
+	if err != nil {
+		return err
+	}
+	opt := reports.ReportOptions{Title: "kshot: " + p.suite, MaxSamples: 25}
+	if len(p.references) > 0 {
+		ref, cols := suiteReference(p.suite, p.references)
+		opt.References, opt.ReferenceColumns = []*reports.Reference{ref}, cols
+	}
+	rep, err := reports.WriteReport(filepath.Join(p.output, "report"), runs, opt)
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stderr, "kshot: report:", w)
+	}
+	fmt.Fprintf(stderr, "kshot: wrote %s\n", filepath.Join(rep.Dir, "report.html"))
+	return nil
 }
 
 func contains(list []string, s string) bool {
