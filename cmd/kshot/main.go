@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"tokenize": {"print the token ids of stdin text", cmdTokenize},
 	"report":   {"merge results files into tables, plots and report.html", cmdReport},
 	"compare":  {"compare two results files with paired significance tests (CI gate)", cmdCompare},
+	"train":    {"train a small GPT-2 (or the embedded ladder) on the synthetic corpus", cmdTrain},
 	"logprobs": {"print per-token log-probabilities of stdin sequences (JSONL)", cmdLogprobs},
 }
 

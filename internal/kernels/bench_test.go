@@ -1,0 +1,103 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"testing"
+)
+
+// BenchmarkFMAPeak measures the float32 FMA peak of this machine with
+// register-only loops of independent vector FMAs, on 1 and 2 goroutines.
+func BenchmarkFMAPeak(b *testing.B) {
+	peaks := peakKernels()
+	names := make([]string, 0, len(peaks))
+	for n := range peaks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		b.Skip("no assembly FMA loop for this CPU")
+	}
+	const iters = 1 << 16
+	for _, name := range names {
+		pk := peaks[name]
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", name, th), func(b *testing.B) {
+				n := 0
+				for b.Loop() {
+					var wg sync.WaitGroup
+					for range th {
+						wg.Go(func() { pk.run(iters) })
+					}
+					wg.Wait()
+					n++
+				}
+				flops := float64(n) * float64(th) * float64(iters) * float64(pk.flops)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// gpt2Shapes are the K×N of GPT-2 small's matrix products: attention
+// qkv and projection, MLP up and down, and the LM head.
+var gpt2Shapes = []struct {
+	name string
+	k, n int
+}{
+	{"qkv", 768, 2304}, {"attnproj", 768, 768}, {"mlpup", 768, 3072}, {"mlpdown", 3072, 768}, {"lmhead", 768, 50257},
+}
+
+// BenchmarkMatMul measures MatMul on the current path (set KSHOT_KERNELS
+// to choose) at GPT-2 small shapes, 128 and 1024 rows, 1 and 2 threads.
+func BenchmarkMatMul(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range gpt2Shapes {
+		w := PackKN(randSlice(r, sh.k*sh.n), sh.k, sh.n)
+		bias := randSlice(r, sh.n)
+		for _, m := range []int{128, 1024} {
+			a := randSlice(r, m*sh.k)
+			dst := make([]float32, m*sh.n)
+			for _, th := range []int{1, 2} {
+				name := fmt.Sprintf("%s/M=%d/%s/K=%d/N=%d/threads=%d", Path(), m, sh.name, sh.k, sh.n, th)
+				b.Run(name, func(b *testing.B) {
+					useThreads(b, th)
+					n := 0
+					for b.Loop() {
+						MatMul(dst, a, m, w, bias)
+						n++
+					}
+					flops := 2 * float64(n) * float64(m) * float64(sh.k) * float64(sh.n)
+					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkRows measures DotRows and AxpyRows on the current path at the
+// attention shape of GPT-2 small: head width 64, 1024 keys.
+func BenchmarkRows(b *testing.B) {
+	const n, d = 1024, 64
+	r := rand.New(rand.NewPCG(9, 10))
+	q, k, p := randSlice(r, d), randSlice(r, n*d), randSlice(r, n)
+	dst, out := make([]float32, n), make([]float32, d)
+	for _, bm := range []struct {
+		name string
+		f    func()
+	}{
+		{"DotRows", func() { DotRows(dst, q, k, n, d) }},
+		{"AxpyRows", func() { AxpyRows(out, p, k, n, d) }},
+	} {
+		b.Run(fmt.Sprintf("%s/%s/n=%d/d=%d", Path(), bm.name, n, d), func(b *testing.B) {
+			cnt := 0
+			for b.Loop() {
+				bm.f()
+				cnt++
+			}
+			b.ReportMetric(2*float64(cnt)*n*d/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,224 @@
+package kernels
+
+//go:generate go run asmgen.go
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+const (
+	// panelWidth is the column granularity of packed matrices: N is
+	// padded with zero columns to a multiple of it, for every path.
+	panelWidth = 64
+	// subWidth is the width of a sub-panel, the unit of the packed layout.
+	subWidth = 16
+	// rowTile is the largest number of rows a micro-kernel call handles.
+	rowTile = 6
+	// rowBlock is the number of rows of A a MatMul job works on when
+	// there is enough work to share out; a multiple of rowTile.
+	rowBlock = 192
+)
+
+// Packed is a K×N float32 matrix B stored for MatMul: N is padded with
+// zero columns to a multiple of 64 and cut into sub-panels of 16 columns,
+// each sub-panel K rows of 16 contiguous values. The layout is the same
+// for every code path.
+type Packed struct {
+	K, N int
+	data []float32 // [subPanels][K][subWidth], 64-byte aligned
+}
+
+// subPanels returns the number of 16-column sub-panels, padding included.
+func (p *Packed) subPanels() int {
+	return (p.N + panelWidth - 1) / panelWidth * (panelWidth / subWidth)
+}
+
+// Bytes returns the memory the packed matrix occupies, in bytes.
+func (p *Packed) Bytes() int { return 4 * len(p.data) }
+
+func newPacked(k, n int) *Packed {
+	if k <= 0 || n <= 0 {
+		panic(fmt.Sprintf("kernels: pack of a %d×%d matrix", k, n))
+	}
+	p := &Packed{K: k, N: n}
+	size := p.subPanels() * k * subWidth
+	buf := make([]float32, size+subWidth)
+	off := int(uintptr(unsafe.Pointer(&buf[0]))%64) / 4
+	if off != 0 {
+		off = subWidth - off
+	}
+	p.data = buf[off : off+size : off+size]
+	return p
+}
+
+// PackKN packs b, a row-major K×N matrix (the layout of x·W weights such as
+// Hugging Face's Conv1D).
+func PackKN(b []float32, k, n int) *Packed {
+	p := newPacked(k, n)
+	if len(b) < k*n {
+		panic(fmt.Sprintf("kernels: PackKN: len(b)=%d < %d×%d", len(b), k, n))
+	}
+	sub := k * subWidth
+	for r := 0; r < k; r++ {
+		for c0 := 0; c0 < n; c0 += subWidth {
+			w := min(subWidth, n-c0)
+			o := c0/subWidth*sub + r*subWidth
+			copy(p.data[o:o+w], b[r*n+c0:r*n+c0+w])
+		}
+	}
+	return p
+}
+
+// PackNK packs the transpose of b, a row-major N×K matrix (the layout of
+// nn.Linear weights and of an embedding used as the LM head), so that
+// MatMul computes a·bᵀ.
+func PackNK(b []float32, n, k int) *Packed {
+	p := newPacked(k, n)
+	if len(b) < k*n {
+		panic(fmt.Sprintf("kernels: PackNK: len(b)=%d < %d×%d", len(b), n, k))
+	}
+	sub := k * subWidth
+	for j := 0; j < n; j++ {
+		dst := p.data[j/subWidth*sub+j%subWidth:]
+		for r, v := range b[j*k : j*k+k] {
+			dst[r*subWidth] = v
+		}
+	}
+	return p
+}
+
+// MatMul computes dst = a·W + bias, where a is a row-major M×K matrix, W
+// the packed K×N matrix and dst a row-major M×N matrix; bias (length N) may
+// be nil. Work is spread over the worker pool. Each element of dst is
+// bias (or 0) plus the products a[i][k]·W[k][j] added for k = 0…K-1 in
+// order, so it does not depend on m, on the row's position or on Threads().
+func MatMul(dst, a []float32, m int, w *Packed, bias []float32) {
+	k, n := w.K, w.N
+	if m < 0 || len(a) < m*k || len(dst) < m*n || (bias != nil && len(bias) < n) {
+		panic(fmt.Sprintf("kernels: MatMul shapes: len(a)=%d len(dst)=%d m=%d K=%d N=%d len(bias)=%d", len(a), len(dst), m, k, n, len(bias)))
+	}
+	if m == 0 {
+		return
+	}
+	pt := current.Load()
+	nr := pt.nr
+	tiles := (n + nr - 1) / nr
+	// A job is a block of rows times a block of column tiles. Start from
+	// 64-column, rowBlock-row jobs and halve them until every thread has a
+	// few jobs or they cannot shrink further.
+	tilesPer := panelWidth / nr
+	rowsPer := min(rowBlock, roundUp(m, rowTile))
+	want := 4 * Threads()
+	for (tiles+tilesPer-1)/tilesPer*((m+rowsPer-1)/rowsPer) < want {
+		if tilesPer > 1 {
+			tilesPer = (tilesPer + 1) / 2
+		} else if rowsPer > rowTile {
+			rowsPer = roundUp(rowsPer/2, rowTile)
+		} else {
+			break
+		}
+	}
+	colJobs := (tiles + tilesPer - 1) / tilesPer
+	rowJobs := (m + rowsPer - 1) / rowsPer
+	Parallel(colJobs*rowJobs, func(job int) {
+		rb, cb := job/colJobs, job%colJobs
+		r0, t0 := rb*rowsPer, cb*tilesPer
+		pt.block(dst, a, w, bias, r0, min(m, r0+rowsPer), t0, min(tiles, t0+tilesPer))
+	})
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// block computes rows [r0,r1) and column tiles [t0,t1) of MatMul's dst;
+// tile t holds columns [t·nr, (t+1)·nr).
+func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1, t0, t1 int) {
+	k, n, nr := w.K, w.N, pt.nr
+	sub := k * subWidth
+	bstride := uintptr(4 * sub)
+	lda, ldc := uintptr(4*k), uintptr(4*n)
+	full := min(t1, n/nr) // tiles [t0, full) lie entirely inside dst
+	for kb := 0; kb < k; kb += pt.kc {
+		kl := min(pt.kc, k-kb)
+		for t := t0; t < full; t++ {
+			c0 := t * nr
+			b := &w.data[c0/subWidth*sub+kb*subWidth]
+			mode, bp := modeLoad, (*float32)(nil)
+			if kb == 0 {
+				mode = modeZero
+				if bias != nil {
+					mode, bp = modeBias, &bias[c0]
+				}
+			}
+			for i := r0; i < r1; i += rowTile {
+				pt.gemm(&a[i*k+kb], lda, b, bstride, kl, &dst[i*n+c0], ldc, bp, mode, min(rowTile, r1-i))
+			}
+		}
+	}
+	if full < t1 {
+		pt.edgeTile(dst, a, w, bias, r0, r1, full)
+	}
+}
+
+// edgeTile computes rows [r0,r1) of the last column tile t, which extends
+// past N: the kernel writes to a scratch tile that is then copied out.
+// The arithmetic per element is the same as for the other tiles.
+func (pt *kernelPath) edgeTile(dst, a []float32, w *Packed, bias []float32, r0, r1, t int) {
+	k, n, nr := w.K, w.N, pt.nr
+	sub := k * subWidth
+	c0 := t * nr
+	cols := n - c0
+	var tmp [rowTile * panelWidth]float32
+	var bb [panelWidth]float32
+	if bias != nil {
+		copy(bb[:], bias[c0:n])
+	}
+	for i := r0; i < r1; i += rowTile {
+		mr := min(rowTile, r1-i)
+		for kb := 0; kb < k; kb += pt.kc {
+			kl := min(pt.kc, k-kb)
+			mode := modeLoad
+			if kb == 0 {
+				mode = modeZero
+				if bias != nil {
+					mode = modeBias
+				}
+			}
+			pt.gemm(&a[i*k+kb], uintptr(4*k), &w.data[c0/subWidth*sub+kb*subWidth], uintptr(4*sub),
+				kl, &tmp[0], uintptr(4*nr), &bb[0], mode, mr)
+		}
+		for r := 0; r < mr; r++ {
+			copy(dst[(i+r)*n+c0:(i+r)*n+n], tmp[r*nr:r*nr+cols])
+		}
+	}
+}
+
+// DotRows sets dst[j] = Σ_i q[i]·k[j·d+i] for j in [0,n): the scores of one
+// query of width d against n keys stored row by row. The order of the
+// additions depends only on d, so dst[j] does not depend on n or j.
+func DotRows(dst, q, k []float32, n, d int) {
+	if n < 0 || d < 0 || len(dst) < n || len(q) < d || len(k) < n*d {
+		panic(fmt.Sprintf("kernels: DotRows shapes: len(dst)=%d len(q)=%d len(k)=%d n=%d d=%d", len(dst), len(q), len(k), n, d))
+	}
+	if n == 0 {
+		return
+	}
+	if d == 0 {
+		clear(dst[:n])
+		return
+	}
+	current.Load().dot(dst, q, k, n, d)
+}
+
+// AxpyRows adds Σ_j p[j]·v[j·d:(j+1)·d] to out (length d), accumulating in
+// order j = 0, 1, …, n-1 in every element of out so that splitting the rows
+// over several calls gives bit-identical results.
+func AxpyRows(out, p, v []float32, n, d int) {
+	if n < 0 || d < 0 || len(out) < d || len(p) < n || len(v) < n*d {
+		panic(fmt.Sprintf("kernels: AxpyRows shapes: len(out)=%d len(p)=%d len(v)=%d n=%d d=%d", len(out), len(p), len(v), n, d))
+	}
+	if n == 0 || d == 0 {
+		return
+	}
+	current.Load().axpy(out, p, v, n, d)
+}
