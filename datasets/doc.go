@@ -14,6 +14,7 @@
 //		…
 //	}
 //
+// OpenAll chains several files, such as the Parquet shards of a split.
 // A sequence yields at most one error, as its last element, and closes its
 // file when the loop ends or breaks. Text formats are decompressed on the
 // fly when the name ends in .gz (gzip) or .bz2 (bzip2); line numbers count
@@ -25,5 +26,7 @@
 // be read at some line or Parquet row) or a *FieldError (a record lacks a
 // field or holds the wrong kind of value); both name the file and the line
 // or row, and carry a hint when the fix is known. HubDataset names a Hugging
-// Face dataset split; nothing here touches the network.
+// Face dataset split, and Hub downloads datasets (as Parquet) and models
+// from the Hugging Face Hub into the cache huggingface_hub uses; only Hub
+// touches the network.
 package datasets

@@ -1,7 +1,7 @@
 package datasets
 
-// HubDataset names a split of a dataset on the Hugging Face Hub. It is only
-// a descriptor: nothing here downloads.
+// HubDataset names a split of a dataset on the Hugging Face Hub. Hub.Dataset
+// downloads its Parquet files; ParseHubDataset reads one from text.
 type HubDataset struct {
 	Repo   string // repository id, e.g. "EleutherAI/lambada_openai"
 	Config string // configuration (subset) name; "" means "default"

@@ -32,6 +32,10 @@ func LookupMetric(name string, higherIsBetter bool) Metric {
 		return BLEUMetric(BLEUOptions{})
 	case "chrf":
 		return CHRFMetric(CHRFOptions{})
+	case "oracle_mcc":
+		return OracleMCC()
+	case "oracle_acc":
+		return OracleAcc()
 	case "ter":
 		return Metric{Name: "ter", Corpus: true, Score: func(s []float64) float64 {
 			return TERScoreFromStats(TERStatsFromFloats(s), TEROptions{}).Score

@@ -69,7 +69,7 @@ func ResultKey(task string, k int) string {
 	if k == 0 {
 		return task
 	}
-	return fmt.Sprintf("%s_%dshot", task, k)
+	return fmt.Sprintf("%s_%sshot", task, ShotsLabel(k))
 }
 
 // InstanceHash returns the SHA-256 (hex) of the JSON of an instance's doc
@@ -120,6 +120,9 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 		for _, k := range shots {
 			start := time.Now()
 			spec := t.Spec()
+			if err := CheckShots(t, k); err != nil {
+				return out, err
+			}
 			insts, err := t.Instances(k, opt.Seed)
 			if err != nil {
 				return out, fmt.Errorf("task %s (%d-shot): %w", spec.Name, k, err)

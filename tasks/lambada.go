@@ -11,13 +11,13 @@ import (
 
 func init() {
 	Register("lambada_openai", "LAMBADA (OpenAI's preprocessed test set): predict the last word of a passage; acc and perplexity", func(o Options) (eval.Task, error) {
-		return newLambada("lambada_openai", "EleutherAI/lambada_openai (default, test)", o, false)
+		return newLambada("lambada_openai", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, false)
 	})
 	Register("lambada_standard", "LAMBADA (original cimec test set): predict the last word of a passage; acc and perplexity", func(o Options) (eval.Task, error) {
-		return newLambada("lambada_standard", "cimec/lambada (plain_text, test)", o, false)
+		return newLambada("lambada_standard", datasets.HubDataset{Repo: "cimec/lambada", Config: "plain_text", Split: "test"}, o, false)
 	})
 	Register("lambada_openai_stopfilter", "LAMBADA (OpenAI) with the GPT-2 paper's stop-word filter on the greedy prediction; acc", func(o Options) (eval.Task, error) {
-		return newLambada("lambada_openai_stopfilter", "EleutherAI/lambada_openai (default, test)", o, true)
+		return newLambada("lambada_openai_stopfilter", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, true)
 	})
 }
 
@@ -36,20 +36,20 @@ type lambada struct {
 // newLambada reads a LAMBADA file: JSONL (or Parquet) rows with "text"
 // (OpenAI's lambada_test.jsonl, the Hub's EleutherAI/lambada_openai) or
 // with "context" + "continuation" (llm-foundry's form).
-func newLambada(name, dataset string, o Options, stopFilter bool) (eval.Task, error) {
+func newLambada(name string, hub datasets.HubDataset, o Options, stopFilter bool) (eval.Task, error) {
 	rel := "lambada/lambada_test.jsonl"
-	path, err := dataFile(name, o, rel, "LAMBADA's test set (OpenAI's lambada_test.jsonl)")
+	paths, err := dataFiles(name, o, rel, "LAMBADA's test set (OpenAI's lambada_test.jsonl)", hub)
 	if err != nil {
 		return nil, err
 	}
 	t := &lambada{stopFilter: stopFilter}
-	t.spec = eval.TaskSpec{Name: name, Version: "1.0", Dataset: dataset, Description: Description(name)}
+	t.spec = eval.TaskSpec{Name: name, Version: "1.0", Dataset: hub.String(), Description: Description(name)}
 	if stopFilter {
 		t.spec.Metrics = []eval.Metric{eval.Mean("acc", true)}
 	} else {
 		t.spec.Metrics = []eval.Metric{eval.Perplexity(), eval.Mean("acc", true)}
 	}
-	for row, err := range datasets.Open(path) {
+	for row, err := range datasets.OpenAll(paths) {
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +78,7 @@ func newLambada(name, dataset string, o Options, stopFilter bool) (eval.Task, er
 		t.docs = append(t.docs, d)
 	}
 	if len(t.docs) == 0 {
-		return nil, fmt.Errorf("task %s: %s holds no documents", name, path)
+		return nil, fmt.Errorf("task %s: %s holds no documents", name, strings.Join(paths, ", "))
 	}
 	return t, nil
 }

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
 )
 
@@ -24,6 +26,10 @@ type Options struct {
 	// RollingStride > 0 scores perplexity tasks with a sliding window of
 	// that stride instead of disjoint windows.
 	RollingStride int
+	// Hub, when set, fetches a task's Hugging Face dataset (as Parquet)
+	// when no local file is given; Context bounds the download.
+	Hub     *datasets.Hub
+	Context context.Context
 }
 
 // Factory builds a task from options.
@@ -129,6 +135,34 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// dataFiles is dataFile with a fallback to the Hub: when neither
+// opts.DataPath nor a file in the data directory exists and opts.Hub is
+// set, the task's Hub dataset is downloaded (or found in the Hub cache) and
+// its Parquet files returned.
+func dataFiles(task string, opts Options, rel, what string, hub datasets.HubDataset) ([]string, error) {
+	path, err := dataFile(task, opts, rel, what)
+	if err == nil {
+		return []string{path}, nil
+	}
+	if opts.DataPath != "" || opts.Hub == nil {
+		return nil, err
+	}
+	if opts.DataDir != "" || os.Getenv("KSHOT_DATA") != "" {
+		// A data directory was named but lacks the file: say so rather
+		// than silently downloading.
+		return nil, err
+	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	paths, herr := opts.Hub.Dataset(ctx, hub)
+	if herr != nil {
+		return nil, fmt.Errorf("%w; fetching %s from the Hugging Face Hub failed too: %v", err, hub, herr)
+	}
+	return paths, nil
 }
 
 // dataFile resolves the file a task reads: opts.DataPath when set, else

@@ -43,6 +43,12 @@ const (
 	// WMTVariantLMEval is lm-evaluation-harness's format:
 	// "French phrase: …\nEnglish phrase:", examples separated by a blank line.
 	WMTVariantLMEval = "lm-eval"
+	// WMTVariantGPT3 is the GPT-3 paper's format as its Appendix G gives
+	// it: examples "source = target", the query "source ="; zero-shot, the
+	// question "Q: What is the {language} translation of {source}\nA:".
+	// The figures show one example each, so the blank line between
+	// examples and the line break before "A:" are kshot's choices.
+	WMTVariantGPT3 = "gpt3"
 )
 
 // newWMT reads newstest2014 from its SGML files: with --data TASK=SRC.sgm
@@ -52,8 +58,8 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 	if variant == "" {
 		variant = WMTVariantGPT2
 	}
-	if variant != WMTVariantGPT2 && variant != WMTVariantLMEval {
-		return nil, fmt.Errorf("task %s: unknown prompt variant %q (have %q, %q)", name, variant, WMTVariantGPT2, WMTVariantLMEval)
+	if variant != WMTVariantGPT2 && variant != WMTVariantLMEval && variant != WMTVariantGPT3 {
+		return nil, fmt.Errorf("task %s: unknown prompt variant %q (have %q, %q, %q)", name, variant, WMTVariantGPT2, WMTVariantLMEval, WMTVariantGPT3)
 	}
 	srcPath, err := dataFile(name, o, "wmt14/newstest2014-fren-src."+src+".sgm", "newstest2014's "+src+" source SGML file")
 	if err != nil {
@@ -82,8 +88,12 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 func (t *wmtTask) Spec() eval.TaskSpec { return t.spec }
 
 func (t *wmtTask) prompt() (eval.FewShot, func(wmtDoc) eval.Example) {
-	if t.variant == WMTVariantGPT2 {
-		return eval.FewShot{TargetDelimiter: " ", FewshotDelimiter: "\n"}, func(d wmtDoc) eval.Example {
+	if t.variant == WMTVariantGPT2 || t.variant == WMTVariantGPT3 {
+		fs := eval.FewShot{TargetDelimiter: " ", FewshotDelimiter: "\n"}
+		if t.variant == WMTVariantGPT3 {
+			fs.FewshotDelimiter = "\n\n"
+		}
+		return fs, func(d wmtDoc) eval.Example {
 			return eval.Example{Text: d.Source + " =", Target: d.Ref}
 		}
 	}
@@ -108,6 +118,9 @@ func (t *wmtTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 			exs[j] = ex(t.docs[p])
 		}
 		q := ex(d)
+		if t.variant == WMTVariantGPT3 && k == 0 {
+			q.Text = "Q: What is the " + langNames[t.tgt] + " translation of " + d.Source + "\nA:"
+		}
 		req := eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Ref, Requests: []eval.Request{req}}
 	}

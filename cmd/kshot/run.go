@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kshot-eval/kshot/cache"
+	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
@@ -77,9 +78,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func parseShots(s string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(s, ",") {
+		if strings.TrimSpace(p) == "max" {
+			out = append(out, eval.ShotsMax) // as many as fit the window
+			continue
+		}
 		k, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || k < 0 {
-			return nil, usageError{fmt.Sprintf("--shots: %q is not a non-negative integer", p)}
+			return nil, usageError{fmt.Sprintf("--shots: %q is not a non-negative integer or max", p)}
 		}
 		out = append(out, k)
 	}
@@ -132,7 +137,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	data, variants := mapFlag{}, mapFlag{}
 	fs.Var(&models, "model", "model directory in Hugging Face layout (repeatable or comma-separated)")
 	fs.Var(&taskNames, "tasks", "tasks to run, comma-separated (kshot tasks lists them)")
-	shotsFlag := fs.String("shots", "", "few-shot counts, comma-separated (each k runs separately; default 0)")
+	shotsFlag := fs.String("shots", "", "few-shot counts, comma-separated, or max (as many as fit the window); each k runs separately; default 0")
 	fs.Var(data, "data", "TASK=PATH: read TASK's documents from a local file (repeatable)")
 	dataDir := fs.String("data-dir", os.Getenv("KSHOT_DATA"), "directory with the evaluation data in kshot's shared layout (default $KSHOT_DATA)")
 	fs.Var(variants, "variant", "TASK=NAME: prompt variant of a task (repeatable)")
@@ -248,10 +253,20 @@ type planTask struct {
 }
 
 func executePlan(p *runPlan, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hub, err := datasets.HubFromEnv()
+	if err != nil {
+		return err
+	}
+	if p.quiet {
+		hub.Progress = nil
+	}
 	// Build every task first: unknown names and missing data fail fast.
 	var pts []planTask
 	for _, st := range p.tasks {
-		t, err := tasks.New(st.Name, tasks.Options{DataPath: st.Data, DataDir: p.dataDir, Variant: st.Variant, RollingStride: st.RollingStride})
+		t, err := tasks.New(st.Name, tasks.Options{DataPath: st.Data, DataDir: p.dataDir, Variant: st.Variant,
+			RollingStride: st.RollingStride, Hub: hub, Context: ctx})
 		if err != nil {
 			var ut *tasks.UnknownTaskError
 			if errors.As(err, &ut) {
@@ -268,11 +283,6 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 		pts = append(pts, pt)
 	}
-	for _, m := range p.models {
-		if fi, err := os.Stat(m); err != nil || !fi.IsDir() {
-			return fmt.Errorf("model %q: not a checkpoint directory (kshot reads a directory with config.json and model.safetensors; download Hub models first)", m)
-		}
-	}
 	var c *cache.Cache
 	if !p.noCache {
 		dir := p.cacheDir
@@ -283,7 +293,6 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			}
 			dir = d
 		}
-		var err error
 		if c, err = cache.Open(dir); err != nil {
 			return err
 		}
@@ -298,13 +307,18 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var written []string
-	for _, dir := range p.models {
+	for _, spec := range p.models {
+		dir, err := resolveModel(ctx, hub, spec)
+		if err != nil {
+			return err
+		}
 		tlm, _, _, err := model.Open(dir)
 		if err != nil {
 			return err
+		}
+		for _, pt := range pts {
+			eval.SetContextWindow(pt.task, tlm) // for --shots max; counts with tlm's tokenizer
 		}
 		var lm eval.LanguageModel = tlm
 		cachePath := ""
@@ -391,6 +405,26 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	}
 	fmt.Fprintf(stderr, "kshot: wrote %s\n", path)
 	return path, nil
+}
+
+// resolveModel returns the checkpoint directory of spec: spec itself when
+// it is a directory, else the snapshot of a Hugging Face Hub id
+// (owner/name[@revision]) downloaded into (or found in) the Hub cache.
+func resolveModel(ctx context.Context, hub *datasets.Hub, spec string) (string, error) {
+	if fi, err := os.Stat(spec); err == nil && fi.IsDir() {
+		return spec, nil
+	}
+	if _, _, err := datasets.ParseModelSpec(spec); err != nil {
+		return "", fmt.Errorf("model %q: no such directory, and not a Hugging Face Hub id (%v)", spec, err)
+	}
+	dir, err := hub.Model(ctx, spec)
+	if err != nil {
+		if errors.Is(err, datasets.ErrNotFound) && strings.Contains(spec, string(os.PathSeparator)) {
+			return "", fmt.Errorf("%w (and no directory %s exists)", err, spec)
+		}
+		return "", err
+	}
+	return dir, nil
 }
 
 // suiteReference turns a suite's published numbers into a reports

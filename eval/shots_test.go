@@ -1,0 +1,106 @@
+package eval
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+// fakeLM is a LanguageModel that answers nothing; only Info matters here.
+type fakeLM struct{ maxLen int }
+
+func (f fakeLM) Info() ModelInfo { return ModelInfo{Name: "fake", MaxLength: f.maxLen} }
+func (fakeLM) Loglikelihood(context.Context, []Loglikelihood) ([]LoglikelihoodResult, error) {
+	return nil, nil
+}
+func (fakeLM) Rolling(context.Context, []Rolling) ([]RollingResult, error)    { return nil, nil }
+func (fakeLM) Generate(context.Context, []Generate) ([]GenerateResult, error) { return nil, nil }
+
+// countingLM counts whitespace-separated words as tokens.
+type countingLM struct{ fakeLM }
+
+func (countingLM) CountTokens(s string) int { return len(strings.Fields(s)) }
+
+type plainTask struct{}
+
+func (plainTask) Spec() TaskSpec                                           { return TaskSpec{Name: "plain"} }
+func (plainTask) Instances(int, uint64) ([]Instance, error)                { return nil, nil }
+func (plainTask) Score(Instance, []Response) (map[string][]float64, error) { return nil, nil }
+
+type windowTask struct {
+	plainTask
+	w ContextWindow
+}
+
+func (t *windowTask) SetContextWindow(w ContextWindow) { t.w = w }
+
+func TestShotsMax(t *testing.T) {
+	if ShotsLabel(ShotsMax) != "max" || ShotsLabel(5) != "5" {
+		t.Errorf("labels %q %q", ShotsLabel(ShotsMax), ShotsLabel(5))
+	}
+	wt := &windowTask{}
+	SetContextWindow(wt, countingLM{fakeLM{2048}})
+	if wt.w.Tokens != 2048 || wt.w.Count("a b c") != 3 {
+		t.Errorf("window from a token counter: %d tokens, counts %d", wt.w.Tokens, wt.w.Count("a b c"))
+	}
+	SetContextWindow(wt, fakeLM{1024})
+	if wt.w.Tokens != 1024 || wt.w.Count("héllo") != 6 {
+		t.Errorf("window without a token counter: %d tokens, counts %d (want UTF-8 bytes)", wt.w.Tokens, wt.w.Count("héllo"))
+	}
+	SetContextWindow(plainTask{}, fakeLM{1024}) // no-op, must not panic
+	for _, c := range []struct {
+		task Task
+		k    int
+		ok   bool
+	}{
+		{plainTask{}, 0, true}, {plainTask{}, 3, true}, {plainTask{}, ShotsMax, false},
+		{wt, ShotsMax, true}, {wt, -2, false},
+	} {
+		if err := CheckShots(c.task, c.k); (err == nil) != c.ok {
+			t.Errorf("CheckShots(%T, %d) = %v, want ok=%v", c.task, c.k, err, c.ok)
+		}
+	}
+}
+
+func TestOracleThreshold(t *testing.T) {
+	// Scores and labels, by hand: sorted by score the labels read
+	// P P N P N N. Predicting the top 2 or the top 4 positive both give
+	// MCC 6/√72 (TP 2 FP 0 TN 3 FN 1; TP 3 FP 1 TN 2 FN 0); the lower
+	// threshold wins the tie, with accuracy 5/6.
+	docs := []struct {
+		s   float64
+		pos bool
+	}{{-0.51, true}, {-1.01, true}, {-1.51, false}, {-2.01, true}, {-3.01, false}, {-4.01, false}}
+	sum := make([]float64, 2*ThresholdBins)
+	for _, d := range docs {
+		for i, v := range ThresholdStats(d.s, d.pos) {
+			sum[i] += v
+		}
+	}
+	r := BestThreshold(sum)
+	if math.Abs(r.MCC-6/math.Sqrt(72)) > 1e-12 || math.Abs(r.Acc-5.0/6) > 1e-12 {
+		t.Errorf("mcc %v acc %v, want %v and %v", r.MCC, r.Acc, 6/math.Sqrt(72), 5.0/6)
+	}
+	if r.TP != 3 || r.FP != 1 || r.TN != 2 || r.FN != 0 || !(r.Threshold > -3.01 && r.Threshold <= -2.01) {
+		t.Errorf("chosen rule %+v, want threshold in (-3.01, -2.01] with TP 3 FP 1 TN 2 FN 0", r)
+	}
+	if got := OracleMCC().Score(sum); got != r.MCC {
+		t.Errorf("OracleMCC %v", got)
+	}
+	if got := OracleAcc().Score(sum); got != r.Acc {
+		t.Errorf("OracleAcc %v", got)
+	}
+	// One class only: every rule has MCC 0 (scikit-learn's convention).
+	one := ThresholdStats(-1, true)
+	if r := BestThreshold(one); r.MCC != 0 || r.Acc != 1 {
+		t.Errorf("single positive document: %+v", r)
+	}
+	// Out-of-range scores are clamped into the end bins.
+	if s := ThresholdStats(-100, false); s[0] != 1 {
+		t.Error("score below the grid not in the first bin")
+	}
+	if s := ThresholdStats(3, true); s[2*ThresholdBins-1] != 1 {
+		t.Error("score above the grid not in the last bin")
+	}
+}

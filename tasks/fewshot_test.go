@@ -1,0 +1,177 @@
+package tasks
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kshot-eval/kshot/eval"
+)
+
+// arithmeticFile writes n released-form addition problems.
+func arithmeticFile(t *testing.T, n int) string {
+	var b strings.Builder
+	for i := range n {
+		a, c := (i*37+11)%100, (i*53+7)%1000
+		fmt.Fprintf(&b, `{"context": "\n\nQ: What is %d plus %d?\n\nA:", "completion": " %d"}`+"\n", a, c, a+c)
+	}
+	return writeFile(t, "arith.jsonl", b.String())
+}
+
+// TestShotsMax checks eval.ShotsMax against a brute force: for every
+// document the prompt holds the k-shot examples (eval.SampleFewShot's
+// draw) for the largest k whose prompt, continuation or generation budget
+// included, fits the window, counted by tokenizers that do not add up
+// over concatenation.
+func TestShotsMax(t *testing.T) {
+	counters := map[string]func(string) int{
+		"bytes/4":  func(s string) int { return (len(s) + 3) / 4 },
+		"words":    func(s string) int { return len(strings.Fields(s)) },
+		"newlines": func(s string) int { return len(strings.Fields(s)) + strings.Count(s, "\n") },
+		// A fixed cost per call overcounts examples counted alone.
+		"overhead": func(s string) int { return (len(s)+3)/4 + 8 },
+	}
+	arith := arithmeticFile(t, 40)
+	words := writeFile(t, "w.jsonl", strings.Repeat(`{"context": "\nasinoc =", "completion": " casino"}`+"\n"+`{"context": "\ntaefed =", "completion": " defeat"}`+"\n", 15))
+	for cname, count := range counters {
+		for _, c := range []struct {
+			task, data, variant string
+			tokens              int
+		}{
+			{"arithmetic_2da", arith, "", 150}, {"arithmetic_2da", arith, "gpt3", 90}, {"arithmetic_2da", arith, "", 5},
+			{"cycle_letters", words, "", 60}, {"cycle_letters", words, "gpt3", 400},
+		} {
+			t.Run(fmt.Sprintf("%s/%s/%s/%d", cname, c.task, c.variant, c.tokens), func(t *testing.T) {
+				task, err := New(c.task, Options{DataPath: c.data, Variant: c.variant})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := task.Instances(eval.ShotsMax, 1); err == nil {
+					t.Fatal("ShotsMax without a window: no error")
+				}
+				task.(eval.WindowedTask).SetContextWindow(eval.ContextWindow{Tokens: c.tokens, Count: count})
+				in, err := task.Instances(eval.ShotsMax, 99)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st := task.(*gpt3SynthTask)
+				fs := st.fewShot()
+				pool := make([]eval.Example, len(st.items))
+				for i := range pool {
+					pool[i] = st.example(i)
+				}
+				maxK := 0
+				for i, inst := range in {
+					// Brute force: the k-shot prompts for k = 0, 1, … and the
+					// largest that fits.
+					want, wantK := "", -1
+					for k := 0; k < len(pool); k++ {
+						idx, err := eval.SampleFewShot(len(pool), k, i, 99, i)
+						if err != nil {
+							t.Fatal(err)
+						}
+						exs := make([]eval.Example, k)
+						for j, p := range idx {
+							exs[j] = pool[p]
+						}
+						prompt := fs.Prompt(exs, pool[i].Text)
+						need := count(prompt + st.items[i].Completion)
+						if st.word {
+							need = count(prompt) + wordMaxTokens
+						}
+						if need > c.tokens {
+							break
+						}
+						want, wantK = prompt, k
+					}
+					var got string
+					switch r := inst.Requests[0].(type) {
+					case eval.Loglikelihood:
+						got = r.Context
+					case eval.Generate:
+						got = r.Context
+					}
+					if wantK < 0 {
+						wantK, want = 0, fs.Prompt(nil, pool[i].Text) // even the query does not fit
+					}
+					if got != want {
+						t.Fatalf("document %d: context\n%q\nwant the %d-shot prompt\n%q", i, got, wantK, want)
+					}
+					maxK = max(maxK, wantK)
+				}
+				if c.tokens >= 60 && maxK < 2 {
+					t.Errorf("at most %d examples fit: the case does not exercise packing", maxK)
+				}
+				t.Logf("up to %d examples", maxK)
+			})
+		}
+	}
+}
+
+// TestDrawSeq checks that the on-demand draw of ShotsMax is
+// eval.SampleFewShot's draw for every k.
+func TestDrawSeq(t *testing.T) {
+	for _, c := range []struct{ size, exclude, doc int }{{10, 3, 3}, {10, -1, 0}, {50, 49, 7}, {1, 0, 0}} {
+		seq := newDrawSeq(c.size, c.exclude, 42, c.doc)
+		avail := c.size
+		if c.exclude >= 0 {
+			avail--
+		}
+		for k := 0; k <= avail; k++ {
+			want, err := eval.SampleFewShot(c.size, k, c.exclude, 42, c.doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k > 0 && !seq.has(k-1) {
+				t.Fatalf("%+v: sequence ends before %d items", c, k)
+			}
+			if fmt.Sprint(seq.idx[:k]) != fmt.Sprint(want) {
+				t.Fatalf("%+v, k=%d: draw %v, SampleFewShot %v", c, k, seq.idx[:k], want)
+			}
+		}
+		if seq.has(avail) {
+			t.Errorf("%+v: more than %d items drawn", c, avail)
+		}
+	}
+}
+
+// TestWindowedTasks checks which tasks support --shots max: the GPT-3
+// suite's few-shot tasks do, GPT-1's zero-shot probes do not.
+func TestWindowedTasks(t *testing.T) {
+	for _, name := range []string{"hellaswag", "piqa", "winogrande", "arc_easy", "arc_challenge", "openbookqa", "copa", "boolq",
+		"storycloze", "lambada_openai_cloze", "arithmetic_2da", "arithmetic_1dc", "cycle_letters", "anagrams1", "anagrams2",
+		"random_insertion", "reversed_words", "triviaqa", "nq_open", "gpt1_sst2", "gpt1_race", "gpt1_winograd", "gpt1_cola"} {
+		if registry[name].factory == nil {
+			t.Errorf("%s is not registered", name)
+		}
+	}
+	var _ eval.WindowedTask = (*mcTask)(nil)
+	var _ eval.WindowedTask = (*gpt3SynthTask)(nil)
+	var _ eval.WindowedTask = (*lambadaCloze)(nil)
+	var _ eval.WindowedTask = (*qaTask)(nil)
+	if err := eval.CheckShots(&gpt1Task{}, eval.ShotsMax); err == nil {
+		t.Error("a GPT-1 probe accepts --shots max")
+	}
+	task, err := New("arithmetic_2da", Options{Variant: "generated"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eval.CheckShots(task, eval.ShotsMax); err != nil {
+		t.Error(err)
+	}
+}
+
+// BenchmarkShotsMax packs 2000 generated arithmetic prompts into a
+// 2048-token window counted in bytes (the packing alone, no tokenizer).
+func BenchmarkShotsMax(b *testing.B) {
+	task, err := New("arithmetic_2da", Options{Variant: "gpt3+generated"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	task.(eval.WindowedTask).SetContextWindow(eval.ContextWindow{Tokens: 2048, Count: eval.ApproxTokens})
+	for b.Loop() {
+		if _, err := task.Instances(eval.ShotsMax, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
