@@ -118,10 +118,12 @@ func CBTDetokenize(s string) string {
 // from JSONL/Parquet rows with sentences, question, answer and options
 // (the Hub's cbt dataset).
 func newCBT(name, kind string, o Options) (eval.Task, error) {
-	path, err := dataFile(name, o, "cbt/cbtest_"+kind+"_test_2500ex.txt", "the Children's Book Test "+kind+" file")
+	paths, err := dataFiles(name, o, "cbt/cbtest_"+kind+"_test_2500ex.txt", "the Children's Book Test "+kind+" file",
+		datasets.HubDataset{Repo: "cbt", Config: kind, Split: "test"})
 	if err != nil {
 		return nil, err
 	}
+	path := paths[0]
 	t := &choiceTask{spec: eval.TaskSpec{Name: name, Version: "1.0", Dataset: "cbt (" + kind + ", test)",
 		Description: Description(name), Metrics: []eval.Metric{eval.Mean("acc", true)}}}
 	type raw struct {
@@ -161,7 +163,7 @@ func newCBT(name, kind string, o Options) (eval.Task, error) {
 			cur = raw{}
 		}
 	} else {
-		for row, err := range datasets.Open(path) {
+		for row, err := range datasets.OpenAll(paths) {
 			if err != nil {
 				return nil, err
 			}

@@ -12,10 +12,10 @@ import (
 
 func init() {
 	Register("wikitext2", "WikiText-2 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", func(o Options) (eval.Task, error) {
-		return newWikitext("wikitext2", "EleutherAI/wikitext_document_level (wikitext-2-raw-v1, test)", "wikitext2/wiki.test.raw", o)
+		return newWikitext("wikitext2", datasets.HubDataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-2-raw-v1", Split: "test"}, "wikitext2/wiki.test.raw", o)
 	})
 	Register("wikitext103", "WikiText-103 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", func(o Options) (eval.Task, error) {
-		return newWikitext("wikitext103", "EleutherAI/wikitext_document_level (wikitext-103-raw-v1, test)", "wikitext103/wiki.test.raw", o)
+		return newWikitext("wikitext103", datasets.HubDataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-103-raw-v1", Split: "test"}, "wikitext103/wiki.test.raw", o)
 	})
 	Register("ptb", "Penn Treebank test set (Mikolov) as one stream: word perplexity, bits per byte", func(o Options) (eval.Task, error) {
 		path, err := dataFile("ptb", o, "ptb/ptb.test.txt", "the PTB test set (ptb.test.txt)")
@@ -129,16 +129,33 @@ type perplexityTask struct {
 	words  func(string) int
 }
 
-func newWikitext(name, dataset, rel string, o Options) (eval.Task, error) {
-	path, err := dataFile(name, o, rel, "the WikiText raw test file (wiki.test.raw)")
+// newWikitext reads the raw test file (split into pages here) or the Hub's
+// document-level Parquet (one "page" per row, split the same way).
+func newWikitext(name string, hub datasets.HubDataset, rel string, o Options) (eval.Task, error) {
+	paths, err := dataFiles(name, o, rel, "the WikiText raw test file (wiki.test.raw)", hub)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := datasets.ReadText(path)
-	if err != nil {
-		return nil, err
+	var pages []string
+	if strings.HasSuffix(paths[0], ".parquet") {
+		for row, err := range datasets.OpenAll(paths) {
+			if err != nil {
+				return nil, err
+			}
+			page, err := row.String("page")
+			if err != nil {
+				return nil, err
+			}
+			pages = append(pages, page)
+		}
+	} else {
+		raw, err := datasets.ReadText(paths[0])
+		if err != nil {
+			return nil, err
+		}
+		pages = WikitextPages(raw)
 	}
-	t := newStream(name, dataset, WikitextPages(raw), WikitextDetokenize, o)
+	t := newStream(name, hub.String(), pages, WikitextDetokenize, o)
 	t.spec.Version = "2.0"
 	return t, nil
 }
