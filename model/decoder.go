@@ -300,21 +300,47 @@ func (d *Decoder) Generate(ctx context.Context, reqs []eval.TokenGenerate, stop 
 // log p(ids[t+1] | ids[..t]) (natural log) for t < len(ids)-1, and
 // argmax[t] the most likely token after ids[..t] for every t.
 func (d *Decoder) TokenLogprobs(ctx context.Context, ids []int) (logprobs []float64, argmax []int, err error) {
+	logprobs = make([]float64, max(0, len(ids)-1))
+	argmax = make([]int, len(ids))
+	err = d.eachPosition(ctx, ids, func(t int, row []float32, lse float64, am int) {
+		argmax[t] = am
+		if t+1 < len(ids) {
+			logprobs[t] = float64(row[ids[t+1]]) - lse
+		}
+	})
+	return logprobs, argmax, err
+}
+
+// ArgmaxLogprobs returns, for every position t of ids, the most likely
+// next token argmax[t] after ids[..t] and its log-probability logprobs[t]
+// (natural log), from one forward pass. kshot serve uses it to fill
+// top_logprobs.
+func (d *Decoder) ArgmaxLogprobs(ctx context.Context, ids []int) (argmax []int, logprobs []float64, err error) {
+	argmax = make([]int, len(ids))
+	logprobs = make([]float64, len(ids))
+	err = d.eachPosition(ctx, ids, func(t int, row []float32, lse float64, am int) {
+		argmax[t], logprobs[t] = am, float64(row[am])-lse
+	})
+	return argmax, logprobs, err
+}
+
+// eachPosition runs ids (at most the context length) through the model
+// and calls f with the logits, their log-sum-exp and argmax at every
+// position.
+func (d *Decoder) eachPosition(ctx context.Context, ids []int, f func(t int, row []float32, lse float64, am int)) error {
 	if len(ids) > d.cfg.NPositions {
-		return nil, nil, fmt.Errorf("sequence of %d tokens is longer than the model's context of %d", len(ids), d.cfg.NPositions)
+		return fmt.Errorf("sequence of %d tokens is longer than the model's context of %d", len(ids), d.cfg.NPositions)
 	}
 	if err := d.checkTokens(ids); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return err
 	}
 	H, D, L := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead, d.cfg.NLayer
 	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	seg := &seqRun{tokens: ids, kv: newKVCache(L, H, D, len(ids))}
 	hidden, _ := d.forward([]*seqRun{seg})
-	logprobs = make([]float64, len(ids)-1)
-	argmax = make([]int, len(ids))
 	buf := make([]float32, headRows*V)
 	for r0 := 0; r0 < len(ids); r0 += headRows {
 		m := min(headRows, len(ids)-r0)
@@ -322,11 +348,8 @@ func (d *Decoder) TokenLogprobs(ctx context.Context, ids []int) (logprobs []floa
 		for r := 0; r < m; r++ {
 			row := buf[r*V : (r+1)*V]
 			lse, am := logSumExpArgmax(row)
-			argmax[r0+r] = am
-			if t := r0 + r; t+1 < len(ids) {
-				logprobs[t] = float64(row[ids[t+1]]) - lse
-			}
+			f(r0+r, row, lse, am)
 		}
 	}
-	return logprobs, argmax, nil
+	return nil
 }

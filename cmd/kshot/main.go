@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"compare":  {"compare two results files with paired significance tests (CI gate)", cmdCompare},
 	"train":    {"train a small GPT-2 (or the embedded ladder) on the synthetic corpus", cmdTrain},
 	"logprobs": {"print per-token log-probabilities of stdin sequences (JSONL)", cmdLogprobs},
+	"serve":    {"serve a model over the OpenAI-compatible completions API (/v1/completions)", cmdServe},
 }
 
 // usageError is a command-line mistake: exit status 2.

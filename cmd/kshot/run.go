@@ -111,6 +111,7 @@ type runPlan struct {
 	quiet      bool
 	references []Reference
 	args       []string
+	api        apiFlags // --model api:URL settings
 }
 
 // defaultJob runs kshot's main job (the embedded ladder on the synthetic
@@ -152,6 +153,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	noCache := fs.Bool("no-cache", false, "do not read or write the request cache (a crashed run then cannot resume)")
 	shard := fs.String("shard", "", "i/n: evaluate only shard i of n of every task's documents (merge with kshot merge)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var api apiFlags
+	api.register(fs)
 	var suitePath string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		suitePath, args = args[0], args[1:]
@@ -163,7 +166,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	p := &runPlan{limit: *limit, batch: *batch, boot: *boot, threads: *threads, dataDir: *dataDir,
 		output: *output, cacheDir: *cacheDir, noCache: *noCache, quiet: *quiet, seeds: []uint64{*seed},
-		args: append([]string{"kshot", "run"}, args...)}
+		args: append([]string{"kshot", "run"}, args...), api: api}
 	var err error
 	if p.shard, p.shards, err = parseShard(*shard); err != nil {
 		return err
@@ -309,28 +312,40 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	}
 	var written []string
 	for _, spec := range p.models {
-		dir, err := resolveModel(ctx, hub, spec)
-		if err != nil {
-			return err
-		}
-		tlm, _, _, err := model.Open(dir)
-		if err != nil {
-			return err
-		}
-		for _, pt := range pts {
-			eval.SetContextWindow(pt.task, tlm) // for --shots max; counts with tlm's tokenizer
-		}
-		var lm eval.LanguageModel = tlm
-		cachePath := ""
-		if c != nil {
-			key, err := model.ContentHash(dir)
+		var lm eval.LanguageModel
+		var tokens func() int64
+		key := ""
+		if isAPIModel(spec) {
+			alm, err := openAPIModel(spec, &p.api)
 			if err != nil {
 				return err
 			}
-			lm, cachePath = cache.Wrap(tlm, c, key), c.Path()
+			lm, tokens, key = alm, alm.TokensProcessed, alm.CacheKey()
+		} else {
+			dir, err := resolveModel(ctx, hub, spec)
+			if err != nil {
+				return err
+			}
+			tlm, _, _, err := model.Open(dir)
+			if err != nil {
+				return err
+			}
+			lm, tokens = tlm, tlm.TokensProcessed
+			if c != nil {
+				if key, err = model.ContentHash(dir); err != nil {
+					return err
+				}
+			}
+		}
+		for _, pt := range pts {
+			eval.SetContextWindow(pt.task, lm) // for --shots max; counts with the model's tokenizer
+		}
+		cachePath := ""
+		if c != nil {
+			lm, cachePath = cache.Wrap(lm, c, key), c.Path()
 		}
 		for _, seed := range p.seeds {
-			path, err := evaluateModel(ctx, p, pts, lm, tlm.TokensProcessed, seed, cachePath, stdout, stderr)
+			path, err := evaluateModel(ctx, p, pts, lm, tokens, seed, cachePath, stdout, stderr)
 			if path != "" {
 				written = append(written, path)
 			}

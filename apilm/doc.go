@@ -1,0 +1,36 @@
+// Package apilm is an eval.LanguageModel backed by OpenAI-compatible
+// completions endpoints (POST {base}/completions): vLLM, `kshot serve`, or
+// any server that returns prompt log-probabilities with echo. Servers that
+// do not (llama.cpp's server, chat-only APIs) run generation requests
+// only; loglikelihood and rolling requests are refused with
+// ErrNoPromptLogprobs.
+//
+// Request kinds map onto the API as lm-evaluation-harness's
+// openai_completions backend does:
+//
+//   - Loglikelihood: prompt = context + continuation (the context's
+//     trailing whitespace moved into the continuation, an empty context
+//     replaced by "<|endoftext|>"), echo true, max_tokens 0 (or
+//     Config.EchoMaxTokens), logprobs 1. The continuation's tokens are
+//     those whose text_offset is at or after the context's length in
+//     characters; their log-probabilities are summed and the request is
+//     greedy when every one of them is its position's top-1 token. A token
+//     that starts inside the context and ends inside the continuation is
+//     an error (ErrTokenizerMismatch).
+//   - Rolling: with Config.Tokenizer, the text is cut into
+//     eval.RollingWindows in tokens and each window is sent as a list of
+//     token ids (no decode and re-encode); without it the whole text is
+//     sent in one request after "<|endoftext|>" and must fit the window.
+//   - Generate: prompt = context, max_tokens = the budget, temperature 0,
+//     stop = the request's stop strings (applied again on the answer).
+//
+// Requests of a batch are sent one per HTTP request, spread over every
+// endpoint with at most Config.Concurrency in flight per endpoint; 429,
+// 5xx, timeouts and connection failures are retried with exponential
+// backoff, on whichever endpoint is free. Log-probabilities are natural
+// logarithms; text offsets count Unicode code points (characters), as vLLM
+// and OpenAI report them.
+//
+// The API key is sent as a bearer token and never appears in errors or
+// logs.
+package apilm

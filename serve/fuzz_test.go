@@ -1,0 +1,73 @@
+package serve
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParseRequest feeds arbitrary bodies to the request parser: it must
+// return a request within the limits or an error, never panic.
+func FuzzParseRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"prompt": "hello", "max_tokens": 3, "stop": ["\n"]}`,
+		`{"prompt": [1, 2, 3], "echo": true, "max_tokens": 0, "logprobs": 1}`,
+		`{"prompt": [[1, 2], [3]], "temperature": 0, "n": 1}`,
+		`{"prompt": ["a", "b"], "stop": "x", "model": "m"}`,
+		`{"prompt": [256, 300], "max_tokens": 99}`,
+		`{"prompt": "", "logprobs": -1}`,
+		`{"prompt": [1, "a"]}`,
+		`{"prompt": null}`,
+		`[]`,
+		`{"prompt": "x"} {}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := parseRequest(body, byteTok{}, "m", 50, 4)
+		if err != nil {
+			if p != nil || err.msg == "" || err.status < 400 {
+				t.Fatalf("error %+v with params %v", err, p)
+			}
+			return
+		}
+		if len(p.prompts) == 0 || len(p.prompts) > 4 || p.maxTokens < 0 || p.logprobs < -1 || p.logprobs > 1 {
+			t.Fatalf("params out of range: %+v", p)
+		}
+		for _, ids := range p.prompts {
+			if len(ids) == 0 || (p.maxTokens == 0 && len(ids) > 51) || (p.maxTokens > 0 && len(ids)+p.maxTokens > 50) {
+				t.Fatalf("prompt of %d tokens with max_tokens %d accepted", len(ids), p.maxTokens)
+			}
+			for _, id := range ids {
+				if id < 0 || id >= 257 {
+					t.Fatalf("token %d accepted", id)
+				}
+			}
+		}
+	})
+}
+
+// FuzzCharOffsets checks charOffsets against counting runes of the
+// valid prefix, on arbitrary bytes.
+func FuzzCharOffsets(f *testing.F) {
+	f.Add("hello 👋 world 🌍", 9)
+	f.Add("\xf0\x9f", 1)
+	f.Fuzz(func(t *testing.T, s string, b int) {
+		if b < 0 || b > len(s) {
+			return
+		}
+		got := charOffsets(s, []int{b, len(s)})
+		// Characters that end at or before b.
+		want, i := 0, 0
+		for i < len(s) {
+			_, w := utf8.DecodeRuneInString(s[i:])
+			if i+w > b {
+				break
+			}
+			want++
+			i += w
+		}
+		if got[0] != want || got[1] != utf8.RuneCountInString(s) {
+			t.Fatalf("offsets %v of byte %d in %q, want %d and %d", got, b, s, want, utf8.RuneCountInString(s))
+		}
+	})
+}
