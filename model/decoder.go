@@ -215,8 +215,8 @@ func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bo
 	return lp, greedy
 }
 
-// logSumExpArgmax returns log Σ exp(x) (in float64, max subtracted first)
-// and the index of the first maximum.
+// logSumExpArgmax returns log Σ exp(x) (the max subtracted first, terms
+// from expf summed in float64) and the index of the first maximum.
 func logSumExpArgmax(x []float32) (float64, int) {
 	am := 0
 	for i, v := range x {
@@ -224,12 +224,12 @@ func logSumExpArgmax(x []float32) (float64, int) {
 			am = i
 		}
 	}
-	m := float64(x[am])
+	m := x[am]
 	var s float64
 	for _, v := range x {
-		s += math.Exp(float64(v) - m)
+		s += float64(expf(v - m))
 	}
-	return m + math.Log(s), am
+	return float64(m) + math.Log(s), am
 }
 
 // Generate implements eval.TokenScorer: greedy decoding with a KV cache,

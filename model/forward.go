@@ -180,7 +180,7 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 	})
 }
 
-// softmax replaces x by exp(x−max)/Σ exp(x−max), summing in float64.
+// softmax replaces x by exp(x−max)/Σ exp(x−max) (expf), summing in float64.
 func softmax(x []float32) {
 	m := x[0]
 	for _, v := range x[1:] {
@@ -188,7 +188,7 @@ func softmax(x []float32) {
 	}
 	var sum float64
 	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
+		e := expf(v - m)
 		x[i] = e
 		sum += float64(e)
 	}
@@ -247,10 +247,7 @@ func activation(name string) (func(float32) float32, bool) {
 	switch name {
 	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
 		// 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³)))
-		return func(x float32) float32 {
-			v := float64(x)
-			return float32(0.5 * v * (1 + math.Tanh(0.7978845608028654*(v+0.044715*v*v*v))))
-		}, true
+		return geluTanh, true
 	case "gelu":
 		return func(x float32) float32 {
 			v := float64(x)

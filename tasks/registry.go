@@ -142,7 +142,7 @@ func editDistance(a, b string) int {
 // set, the task's Hub dataset is downloaded (or found in the Hub cache) and
 // its Parquet files returned.
 func dataFiles(task string, opts Options, rel, what string, hub datasets.HubDataset) ([]string, error) {
-	path, err := dataFile(task, opts, rel, what)
+	path, err := localDataFile(task, opts, rel, what)
 	if err == nil {
 		return []string{path}, nil
 	}
@@ -165,10 +165,48 @@ func dataFiles(task string, opts Options, rel, what string, hub datasets.HubData
 	return paths, nil
 }
 
+// hubData names the Hugging Face dataset (Parquet conversion) that a
+// task's reader accepts in the Hub's column layout; dataFile falls back
+// to it when no local file is given (see dataFiles). Tasks not listed read
+// local files only (their Hub layouts differ from the files they read).
+var hubData = map[string]datasets.HubDataset{
+	"hellaswag":     {Repo: "Rowan/hellaswag", Config: "default", Split: "validation"},
+	"piqa":          {Repo: "ybisk/piqa", Config: "plain_text", Split: "validation"},
+	"winogrande":    {Repo: "allenai/winogrande", Config: "winogrande_xl", Split: "validation"},
+	"arc_easy":      {Repo: "allenai/ai2_arc", Config: "ARC-Easy", Split: "test"},
+	"arc_challenge": {Repo: "allenai/ai2_arc", Config: "ARC-Challenge", Split: "test"},
+	"openbookqa":    {Repo: "allenai/openbookqa", Config: "main", Split: "test"},
+	"copa":          {Repo: "aps/super_glue", Config: "copa", Split: "validation"},
+	"boolq":         {Repo: "google/boolq", Config: "default", Split: "validation"},
+	"triviaqa":      {Repo: "mandarjoshi/trivia_qa", Config: "rc.nocontext", Split: "validation"},
+	"nq_open":       {Repo: "google-research-datasets/nq_open", Config: "nq_open", Split: "validation"},
+	"gpt1_sst2":     {Repo: "nyu-mll/glue", Config: "sst2", Split: "validation"},
+	"gpt1_cola":     {Repo: "nyu-mll/glue", Config: "cola", Split: "validation"},
+	"gpt1_race":     {Repo: "ehovy/race", Config: "all", Split: "test"},
+}
+
 // dataFile resolves the file a task reads: opts.DataPath when set, else
-// rel inside opts.DataDir (or $KSHOT_DATA). The error says how to supply
-// the data.
+// rel inside opts.DataDir (or $KSHOT_DATA), else — for a task in hubData
+// with opts.Hub set — its single Parquet file from the Hub. The error says
+// how to supply the data.
 func dataFile(task string, opts Options, rel, what string) (string, error) {
+	path, err := localDataFile(task, opts, rel, what)
+	hub, ok := hubData[task]
+	if err == nil || !ok {
+		return path, err
+	}
+	paths, err := dataFiles(task, opts, rel, what, hub)
+	if err != nil {
+		return "", err
+	}
+	if len(paths) != 1 {
+		return "", fmt.Errorf("task %s: %s has %d Parquet files; this task reads one (download them and pass --data %s=PATH for the first)", task, hub, len(paths), task)
+	}
+	return paths[0], nil
+}
+
+// localDataFile is dataFile without the Hub.
+func localDataFile(task string, opts Options, rel, what string) (string, error) {
 	if opts.DataPath != "" {
 		if _, err := os.Stat(opts.DataPath); err != nil {
 			return "", fmt.Errorf("task %s: %w", task, err)
