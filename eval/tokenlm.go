@@ -47,6 +47,11 @@ func NewTokenLM(info ModelInfo, tok Tokenizer, scorer TokenScorer) (*TokenLM, er
 // Info implements LanguageModel.
 func (m *TokenLM) Info() ModelInfo { return m.info }
 
+// SetInfo replaces the model's description (for example to name a model
+// downloaded from the Hub after its repository rather than its snapshot
+// directory).
+func (m *TokenLM) SetInfo(info ModelInfo) { m.info = info }
+
 // isPySpace reports whether r is whitespace for Python's str.rstrip, which
 // lm-evaluation-harness uses to find a context's trailing spaces.
 func isPySpace(r rune) bool {

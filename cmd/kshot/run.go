@@ -330,6 +330,13 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
+			if dir != spec { // a Hub id: name the model after its repository
+				info := tlm.Info()
+				repo, _, _ := strings.Cut(spec, "@")
+				info.Name = filepath.Base(repo)
+				info.Source = spec + " (" + dir + ")"
+				tlm.SetInfo(info)
+			}
 			lm, tokens = tlm, tlm.TokensProcessed
 			if c != nil {
 				if key, err = model.ContentHash(dir); err != nil {
