@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"unicode"
 )
 
 // TokenLM is a LanguageModel built from a tokenizer and a token-level
@@ -52,12 +51,6 @@ func (m *TokenLM) Info() ModelInfo { return m.info }
 // directory).
 func (m *TokenLM) SetInfo(info ModelInfo) { m.info = info }
 
-// isPySpace reports whether r is whitespace for Python's str.rstrip, which
-// lm-evaluation-harness uses to find a context's trailing spaces.
-func isPySpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
 // EncodePair returns the context and continuation tokens of a
 // Loglikelihood request following the contracts documented there (before
 // any truncation to the model's window).
@@ -73,7 +66,7 @@ func EncodePair(tok Tokenizer, req Loglikelihood) (ctxToks, contToks []int) {
 		}
 		return []int{tok.EOT()}, k
 	}
-	trimmed := strings.TrimRightFunc(ctx, isPySpace)
+	trimmed := strings.TrimRightFunc(ctx, mtIsSpace)
 	if n := len(ctx) - len(trimmed); n > 0 {
 		cont = ctx[len(trimmed):] + cont
 		ctx = trimmed

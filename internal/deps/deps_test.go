@@ -17,13 +17,14 @@ const module = "github.com/kshot-eval/kshot"
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
 	"eval":                {"gonum.org/v1/gonum"},
-	"datasets":            {"github.com/parquet-go/parquet-go"},
-	"tasks":               {module + "/eval", module + "/datasets"},
-	"model":               {module + "/eval", module + "/internal/kernels", "golang.org/x/sys", "golang.org/x/text"},
+	"datasets":            {"github.com/parquet-go/parquet-go", module + "/internal/suggest"},
+	"tasks":               {module + "/eval", module + "/datasets", module + "/internal/suggest"},
+	"model":               {module + "/eval", module + "/internal/kernels", module + "/internal/suggest", "golang.org/x/sys", "golang.org/x/text"},
 	"reports":             {module + "/eval", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
 	"cache":               {module + "/eval", "modernc.org/sqlite"},
 	"internal/kernels":    {"golang.org/x/sys"},
 	"internal/sharedtest": {},
+	"internal/suggest":    {},
 	"internal/deps":       {},
 	"datasets/synth":      {},
 	"train":               {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
