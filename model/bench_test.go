@@ -38,6 +38,7 @@ func randomGPT2(v, p, c, layers, heads int) *Decoder {
 		w.Blocks = append(w.Blocks, Block{LN1: ln(), QKV: lin(c, 3*c), Proj: lin(c, c), LN2: ln(), FC: lin(c, 4*c), FCProj: lin(4*c, c)})
 	}
 	w.LMHead = Linear{W: kernels.PackNK(w.WTE, v, c)}
+	w.WTE = nil // tied: the loader keeps only the packed head
 	d, err := NewDecoder(cfg, w)
 	if err != nil {
 		panic(err)

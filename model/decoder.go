@@ -37,7 +37,7 @@ func (d *Decoder) MaxLength() int { return d.cfg.NPositions }
 // NumParameters counts the model's parameters, a tied LM head once.
 func (d *Decoder) NumParameters() int64 {
 	w := d.w
-	n := int64(len(w.WTE) + len(w.WPE) + len(w.LNF.Gain) + len(w.LNF.Bias))
+	n := int64(d.cfg.VocabSize*d.cfg.NEmbd + len(w.WPE) + len(w.LNF.Gain) + len(w.LNF.Bias))
 	lin := func(l Linear) int64 { return int64(l.W.K*l.W.N + len(l.B)) }
 	for _, b := range w.Blocks {
 		n += int64(len(b.LN1.Gain)+len(b.LN1.Bias)+len(b.LN2.Gain)+len(b.LN2.Bias)) +

@@ -75,10 +75,10 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 		p0 := s.pastLen() + s.kv.n
 		for r, tok := range s.tokens {
 			dst := ws.x[(rowStart[i]+r)*C : (rowStart[i]+r+1)*C]
-			te := w.WTE[tok*C : (tok+1)*C]
+			w.TokenEmbedding(dst, tok)
 			pe := w.WPE[(p0+r)*C : (p0+r+1)*C]
 			for j := range dst {
-				dst[j] = te[j] + pe[j]
+				dst[j] += pe[j]
 			}
 		}
 	}

@@ -427,7 +427,11 @@ func (l *weightLoader) build() (*Weights, error) {
 		}
 	}
 	if cfg.TieWordEmbeddings {
+		// The packed head is the only copy kept: embeddings are read
+		// from it (Weights.TokenEmbedding), so memory stays near the
+		// float32 weight size.
 		w.LMHead = Linear{W: kernels.PackNK(w.WTE, V, C)}
+		w.WTE = nil
 	} else {
 		buf := l.scratch[:V*C]
 		if err := l.into(buf, "lm_head.weight"); err != nil {

@@ -262,7 +262,7 @@ func TestLoadSynthetic(t *testing.T) {
 			if got := ckptUnpack(w.LMHead.W); !slices.Equal(got, c.want) {
 				t.Errorf("LM head differs")
 			}
-			if !slices.Equal(w.WTE, wteVals) {
+			if !slices.Equal(w.EmbeddingMatrix(), wteVals) {
 				t.Errorf("WTE differs")
 			}
 		})

@@ -207,7 +207,7 @@ func TestLoadFixtures(t *testing.T) {
 				vec(name+".weight", l.Gain, C)
 				vec(name+".bias", l.Bias, C)
 			}
-			vec(wte, w.WTE, V*C)
+			vec(wte, w.EmbeddingMatrix(), V*C)
 			vec(wpe, w.WPE, P*C)
 			if len(w.Blocks) != cfg.NLayer {
 				t.Fatalf("%d blocks, want %d", len(w.Blocks), cfg.NLayer)
@@ -312,9 +312,10 @@ func TestLoadLoractlGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	C := cfg.NEmbd
+	wte := w.EmbeddingMatrix()
 	for p, id := range g.InputIDs {
 		for c := range C {
-			got := w.WTE[id*C+c] + w.WPE[p*C+c]
+			got := wte[id*C+c] + w.WPE[p*C+c]
 			if math.Abs(float64(got)-g.Embed[p*C+c]) > 1e-6 {
 				t.Fatalf("embedding [%d,%d] = %g, golden %g", p, c, got, g.Embed[p*C+c])
 			}
@@ -353,9 +354,10 @@ func ckptRefForward(cfg *Config, w *Weights, ids []int) []float32 {
 	T, C, H := len(ids), cfg.NEmbd, cfg.NHead
 	D := C / H
 	x := make([]float64, T*C)
+	wte := w.EmbeddingMatrix()
 	for t, id := range ids {
 		for c := range C {
-			x[t*C+c] = float64(w.WTE[id*C+c]) + float64(w.WPE[t*C+c])
+			x[t*C+c] = float64(wte[id*C+c]) + float64(w.WPE[t*C+c])
 		}
 	}
 	act := map[string]func(float64) float64{

@@ -71,9 +71,35 @@ type Block struct {
 
 // Weights holds a whole model's parameters in float32.
 type Weights struct {
-	WTE    []float32 // [V, C] token embeddings
+	WTE    []float32 // [V, C] token embeddings; nil when tied to LMHead (see TokenEmbedding)
 	WPE    []float32 // [NPositions, C] position embeddings
 	Blocks []Block   // [NLayer]
 	LNF    LayerNorm // final LayerNorm; nil slices for openai-gpt
 	LMHead Linear    // [C, V]; the packed transpose of WTE when tied
+}
+
+// TokenEmbedding copies token tok's embedding (C values) into dst: from
+// WTE, or, when the LM head is tied and WTE was dropped to save memory,
+// from the packed head.
+func (w *Weights) TokenEmbedding(dst []float32, tok int) {
+	if w.WTE != nil {
+		C := len(dst)
+		copy(dst, w.WTE[tok*C:(tok+1)*C])
+		return
+	}
+	w.LMHead.W.Column(dst, tok)
+}
+
+// EmbeddingMatrix returns the [V, C] token embeddings (a copy when they
+// live only in the packed LM head).
+func (w *Weights) EmbeddingMatrix() []float32 {
+	if w.WTE != nil {
+		return w.WTE
+	}
+	V, C := w.LMHead.W.N, w.LMHead.W.K
+	out := make([]float32, V*C)
+	for v := 0; v < V; v++ {
+		w.LMHead.W.Column(out[v*C:(v+1)*C], v)
+	}
+	return out
 }

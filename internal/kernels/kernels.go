@@ -222,3 +222,16 @@ func AxpyRows(out, p, v []float32, n, d int) {
 	}
 	current.Load().axpy(out, p, v, n, d)
 }
+
+// Column copies column j of the packed K×N matrix into dst[:K]. For a
+// matrix packed with PackNK it is row j of the original N×K matrix (an
+// embedding row of a tied LM head).
+func (p *Packed) Column(dst []float32, j int) {
+	if j < 0 || j >= p.N || len(dst) < p.K {
+		panic(fmt.Sprintf("kernels: Column(%d) of a %d×%d matrix into %d values", j, p.K, p.N, len(dst)))
+	}
+	base := (j/subWidth)*p.K*subWidth + j%subWidth
+	for k := range dst[:p.K] {
+		dst[k] = p.data[base+k*subWidth]
+	}
+}

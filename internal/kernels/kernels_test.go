@@ -281,3 +281,22 @@ func FuzzMatMul(f *testing.F) {
 		}
 	})
 }
+
+// TestColumn reads back every row of a matrix packed with PackNK.
+func TestColumn(t *testing.T) {
+	const n, k = 77, 19
+	b := make([]float32, n*k)
+	for i := range b {
+		b[i] = float32(i)
+	}
+	p := PackNK(b, n, k)
+	row := make([]float32, k)
+	for j := 0; j < n; j++ {
+		p.Column(row, j)
+		for c := range row {
+			if row[c] != b[j*k+c] {
+				t.Fatalf("Column(%d)[%d] = %v, want %v", j, c, row[c], b[j*k+c])
+			}
+		}
+	}
+}
