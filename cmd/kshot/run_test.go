@@ -45,7 +45,7 @@ func runKshot(t *testing.T, task string, args ...string) (map[string]any, []map[
 	t.Helper()
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	args = append(args, "--output", out, "--quiet")
+	args = append(args, "--output", out, "--quiet", "--no-cache")
 	if err := run(append([]string{"run"}, args...), nil, &stdout, &stderr); err != nil {
 		t.Fatalf("kshot run: %v\n%s", err, stderr.String())
 	}
