@@ -216,7 +216,7 @@ func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bo
 }
 
 // logSumExpArgmax returns log Σ exp(x) (the max subtracted first, terms
-// from expf summed in float64) and the index of the first maximum.
+// summed in float64 by kernels.ExpSum) and the index of the first maximum.
 func logSumExpArgmax(x []float32) (float64, int) {
 	am := 0
 	for i, v := range x {
@@ -225,11 +225,7 @@ func logSumExpArgmax(x []float32) (float64, int) {
 		}
 	}
 	m := x[am]
-	var s float64
-	for _, v := range x {
-		s += float64(expf(v - m))
-	}
-	return float64(m) + math.Log(s), am
+	return float64(m) + math.Log(kernels.ExpSum(x, m)), am
 }
 
 // Generate implements eval.TokenScorer: greedy decoding with a KV cache,

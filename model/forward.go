@@ -180,19 +180,13 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 	})
 }
 
-// softmax replaces x by exp(x−max)/Σ exp(x−max) (expf), summing in float64.
+// softmax replaces x by exp(x−max)/Σ exp(x−max), the sum in float64.
 func softmax(x []float32) {
 	m := x[0]
 	for _, v := range x[1:] {
 		m = max(m, v)
 	}
-	var sum float64
-	for i, v := range x {
-		e := expf(v - m)
-		x[i] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
+	inv := float32(1 / kernels.ExpStore(x, x, m))
 	for i := range x {
 		x[i] *= inv
 	}

@@ -7,3 +7,9 @@ func archPaths() []*kernelPath { return nil }
 
 // peakKernels returns the FMA peak loops of the benchmarks: none.
 func peakKernels() map[string]peakKernel { return nil }
+
+func useVectorExp() bool { return false }
+
+func expSumAVX2(x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }
+
+func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }

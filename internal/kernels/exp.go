@@ -1,0 +1,73 @@
+package kernels
+
+import "math"
+
+// Expf returns e^x in float32 with a relative error of about 2 ulp
+// (Cephes' expf: range reduction by ln 2 in two parts, a degree-6
+// polynomial, scaling by 2^n). Arguments below −87.33654 give 0, above
+// 88.72283 +Inf.
+func Expf(x float32) float32 {
+	const (
+		log2e = 1.44269504088896341
+		ln2hi = 0.693359375
+		ln2lo = -2.12194440e-4
+	)
+	if x < -87.33654 {
+		return 0
+	}
+	if x > 88.72283 {
+		return float32(math.Inf(1))
+	}
+	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	r := x - n*ln2hi - n*ln2lo
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	y := p*r*r + r + 1
+	k := int32(n)
+	if k > 127 { // x near the top of the range: scale in two steps
+		return y * 2 * math.Float32frombits(uint32(k-1+127)<<23)
+	}
+	return y * math.Float32frombits(uint32(k+127)<<23)
+}
+
+// ExpSum returns Σ exp(x[i] − m) accumulated in float64, for x[i] ≤ m
+// (the log-sum-exp of a row of logits with its maximum m). Vectorised on
+// AVX2; the order of accumulation is fixed by len(x) alone.
+func ExpSum(x []float32, m float32) float64 {
+	var s float64
+	head := 0
+	if useVectorExp() {
+		head = len(x) &^ 7
+		if head > 0 {
+			s = expSumAVX2(&x[0], head, m)
+		}
+	}
+	for _, v := range x[head:] {
+		s += float64(Expf(v - m))
+	}
+	return s
+}
+
+// ExpStore sets dst[i] = exp(x[i] − m) for x[i] ≤ m and returns their sum
+// in float64 (a softmax's numerators and denominator); dst may be x.
+func ExpStore(dst, x []float32, m float32) float64 {
+	dst = dst[:len(x)]
+	var s float64
+	head := 0
+	if useVectorExp() {
+		head = len(x) &^ 7
+		if head > 0 {
+			s = expStoreAVX2(&dst[0], &x[0], head, m)
+		}
+	}
+	for i, v := range x[head:] {
+		e := Expf(v - m)
+		dst[head+i] = e
+		s += float64(e)
+	}
+	return s
+}

@@ -1,0 +1,120 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Constants of Cephes' expf (see Expf in exp.go), as float32 bit patterns.
+DATA expc<>+0(SB)/4, $0x3fb8aa3b  // log2(e)
+DATA expc<>+4(SB)/4, $0x3f318000  // ln 2, high part
+DATA expc<>+8(SB)/4, $0xb95e8083  // ln 2, low part
+DATA expc<>+12(SB)/4, $0x39506967 // p0
+DATA expc<>+16(SB)/4, $0x3ab743ce // p1
+DATA expc<>+20(SB)/4, $0x3c088908 // p2
+DATA expc<>+24(SB)/4, $0x3d2aa9c1 // p3
+DATA expc<>+28(SB)/4, $0x3e2aaaaa // p4
+DATA expc<>+32(SB)/4, $0x3f000000 // p5 = 0.5
+DATA expc<>+36(SB)/4, $0x3f800000 // 1
+DATA expc<>+40(SB)/4, $0xc2aeac4f // -87.33654, the smallest argument
+DATA expc<>+44(SB)/4, $127        // exponent bias
+GLOBL expc<>(SB), RODATA|NOPTR, $48
+
+// LOADCONSTS broadcasts the constants; Y15 holds the subtracted maximum.
+#define LOADCONSTS \
+	VBROADCASTSS expc<>+0(SB), Y4 \
+	VBROADCASTSS expc<>+4(SB), Y5 \
+	VBROADCASTSS expc<>+8(SB), Y6 \
+	VBROADCASTSS expc<>+36(SB), Y7 \
+	VBROADCASTSS expc<>+40(SB), Y8 \
+	VPBROADCASTD expc<>+44(SB), Y9 \
+	VBROADCASTSS expc<>+32(SB), Y14
+
+// EXP8 sets Y0 = exp(Y0 - Y15) lane by lane; clobbers Y1-Y3.
+#define EXP8 \
+	VSUBPS Y15, Y0, Y0 \
+	VMAXPS Y8, Y0, Y0 \
+	VMOVAPS Y14, Y1 \
+	VFMADD231PS Y4, Y0, Y1 \
+	VROUNDPS $1, Y1, Y1 \
+	VFNMADD231PS Y5, Y1, Y0 \
+	VFNMADD231PS Y6, Y1, Y0 \
+	VBROADCASTSS expc<>+12(SB), Y2 \
+	VBROADCASTSS expc<>+16(SB), Y3 \
+	VFMADD213PS Y3, Y0, Y2 \
+	VBROADCASTSS expc<>+20(SB), Y3 \
+	VFMADD213PS Y3, Y0, Y2 \
+	VBROADCASTSS expc<>+24(SB), Y3 \
+	VFMADD213PS Y3, Y0, Y2 \
+	VBROADCASTSS expc<>+28(SB), Y3 \
+	VFMADD213PS Y3, Y0, Y2 \
+	VFMADD213PS Y14, Y0, Y2 \
+	VMULPS Y0, Y0, Y3 \
+	VFMADD213PS Y0, Y3, Y2 \
+	VADDPS Y7, Y2, Y0 \
+	VCVTPS2DQ Y1, Y1 \
+	VPADDD Y9, Y1, Y1 \
+	VPSLLD $23, Y1, Y1 \
+	VMULPS Y1, Y0, Y0
+
+// ACC8 adds the 8 floats of Y0 to the double accumulators Y10 (low
+// lanes) and Y11 (high lanes); clobbers Y2, Y3.
+#define ACC8 \
+	VCVTPS2PD X0, Y2 \
+	VADDPD Y2, Y10, Y10 \
+	VEXTRACTF128 $1, Y0, X3 \
+	VCVTPS2PD X3, Y3 \
+	VADDPD Y3, Y11, Y11
+
+// SUM returns Y10+Y11 reduced to X10's low double.
+#define SUM \
+	VADDPD Y11, Y10, Y10 \
+	VEXTRACTF128 $1, Y10, X12 \
+	VADDPD X12, X10, X10 \
+	VHADDPD X10, X10, X10
+
+// func expSumAVX2(x *float32, n int, m float32) float64
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS m+16(FP), Y15
+	LOADCONSTS
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	SHRQ $3, CX
+	JZ sumdone
+sumloop:
+	VMOVUPS (SI), Y0
+	EXP8
+	ACC8
+	ADDQ $32, SI
+	DECQ CX
+	JNZ sumloop
+sumdone:
+	SUM
+	VMOVSD X10, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64
+TEXT ·expStoreAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y15
+	LOADCONSTS
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	SHRQ $3, CX
+	JZ storedone
+storeloop:
+	VMOVUPS (SI), Y0
+	EXP8
+	VMOVUPS Y0, (DI)
+	ACC8
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ storeloop
+storedone:
+	SUM
+	VMOVSD X10, ret+32(FP)
+	VZEROUPPER
+	RET

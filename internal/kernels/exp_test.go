@@ -1,0 +1,74 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestExpf compares Expf with math.Exp over the range used.
+func TestExpf(t *testing.T) {
+	worst := 0.0
+	for x := -87.0; x <= 88.0; x += 0.0137 {
+		got, want := float64(Expf(float32(x))), math.Exp(float64(float32(x)))
+		worst = math.Max(worst, math.Abs(got-want)/want)
+	}
+	if worst > 3e-7 {
+		t.Errorf("Expf max relative error %.3g, want < 3e-7", worst)
+	}
+	if Expf(-100) != 0 || !math.IsInf(float64(Expf(100)), 1) || Expf(0) != 1 {
+		t.Errorf("Expf(-100)=%v Expf(100)=%v Expf(0)=%v", Expf(-100), Expf(100), Expf(0))
+	}
+}
+
+// TestExpSumStore checks ExpSum and ExpStore on every path against
+// math.Exp summed in float64, for lengths around the 8-lane boundary.
+func TestExpSumStore(t *testing.T) {
+	defer SetPath(Paths()[len(Paths())-1])
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, path := range Paths() {
+		if err := SetPath(path); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 7, 8, 9, 63, 1000, 50257} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * 8)
+			}
+			if n > 1 {
+				x[0] = -300 // far below the max: contributes ~0
+			}
+			m := x[0]
+			for _, v := range x {
+				m = max(m, v)
+			}
+			var want float64
+			wantVals := make([]float64, n)
+			for i, v := range x {
+				wantVals[i] = math.Exp(float64(v - m))
+				want += wantVals[i]
+			}
+			if got := ExpSum(x, m); math.Abs(got-want) > 1e-6*want {
+				t.Errorf("%s n=%d: ExpSum %v, want %v", path, n, got, want)
+			}
+			dst := make([]float32, n)
+			got := ExpStore(dst, x, m)
+			if math.Abs(got-want) > 1e-6*want {
+				t.Errorf("%s n=%d: ExpStore sum %v, want %v", path, n, got, want)
+			}
+			for i := range dst {
+				if math.Abs(float64(dst[i])-wantVals[i]) > 3e-7*wantVals[i]+1e-37 {
+					t.Fatalf("%s n=%d: exp[%d] = %v, want %v", path, n, i, dst[i], wantVals[i])
+				}
+			}
+			// in place, and the same bits as into another buffer
+			cp := append([]float32(nil), x...)
+			ExpStore(cp, cp, m)
+			for i := range cp {
+				if cp[i] != dst[i] {
+					t.Fatalf("%s n=%d: in-place result differs at %d", path, n, i)
+				}
+			}
+		}
+	}
+}
