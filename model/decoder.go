@@ -16,7 +16,7 @@ import (
 type Decoder struct {
 	cfg *Config
 	w   *Weights
-	act func(float32) float32
+	act func([]float32) // the MLP's activation, in place
 }
 
 // NewDecoder returns a decoder for weights w with hyperparameters cfg.

@@ -225,23 +225,35 @@ func addInPlace(dst, src []float32) {
 	}
 }
 
-// activate applies f to every element of x, in parallel chunks.
-func activate(x []float32, f func(float32) float32) {
+// activate applies f to every element of x in place, in parallel chunks.
+func activate(x []float32, f func([]float32)) {
 	const chunk = 1 << 14
 	kernels.Parallel((len(x)+chunk-1)/chunk, func(i int) {
-		part := x[i*chunk : min(len(x), (i+1)*chunk)]
-		for j, v := range part {
-			part[j] = f(v)
-		}
+		f(x[i*chunk : min(len(x), (i+1)*chunk)])
 	})
 }
 
-// activation returns the function Hugging Face computes for name.
-func activation(name string) (func(float32) float32, bool) {
+// activation returns the function Hugging Face computes for name, applied
+// to a slice in place.
+func activation(name string) (func([]float32), bool) {
+	if name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" {
+		// 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))), vectorised
+		return kernels.GeluTanh, true
+	}
+	f, ok := scalarActivation(name)
+	if !ok {
+		return nil, false
+	}
+	return func(x []float32) {
+		for i, v := range x {
+			x[i] = f(v)
+		}
+	}, true
+}
+
+// scalarActivation returns the element-wise functions without a vector kernel.
+func scalarActivation(name string) (func(float32) float32, bool) {
 	switch name {
-	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		// 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³)))
-		return geluTanh, true
 	case "gelu":
 		return func(x float32) float32 {
 			v := float64(x)

@@ -71,3 +71,20 @@ func ExpStore(dst, x []float32, m float32) float64 {
 	}
 	return s
 }
+
+// GeluTanh applies Hugging Face's gelu_new, 0.5·x·(1+tanh(√(2/π)(x+0.044715x³))),
+// to x in place, computed as x·σ(2z) (the same function) with Expf;
+// vectorised on AVX2.
+func GeluTanh(x []float32) {
+	head := 0
+	if useVectorExp() {
+		head = len(x) &^ 7
+		if head > 0 {
+			geluAVX2(&x[0], head)
+		}
+	}
+	for i, v := range x[head:] {
+		z := 0.7978845608028654 * (v + 0.044715*v*v*v)
+		x[head+i] = v / (1 + Expf(-2*z))
+	}
+}

@@ -118,3 +118,38 @@ storedone:
 	VMOVSD X10, ret+32(FP)
 	VZEROUPPER
 	RET
+
+DATA geluc<>+0(SB)/4, $0x3d372713 // 0.044715
+DATA geluc<>+4(SB)/4, $0xbfcc422a // -2·√(2/π)
+DATA geluc<>+8(SB)/4, $0x42b00000 // 88, the largest exponent argument
+GLOBL geluc<>(SB), RODATA|NOPTR, $12
+
+// func geluAVX2(x *float32, n int)
+TEXT ·geluAVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	LOADCONSTS
+	VXORPS Y15, Y15, Y15
+	VBROADCASTSS geluc<>+0(SB), Y10
+	VBROADCASTSS geluc<>+4(SB), Y11
+	SHRQ $3, CX
+	JZ geludone
+gelubody:
+	VMOVUPS (SI), Y12
+	VMULPS Y12, Y12, Y13
+	VMULPS Y12, Y13, Y13
+	VMOVAPS Y12, Y0
+	VFMADD231PS Y10, Y13, Y0
+	VMULPS Y11, Y0, Y0
+	VBROADCASTSS geluc<>+8(SB), Y13
+	VMINPS Y13, Y0, Y0
+	EXP8
+	VADDPS Y7, Y0, Y0
+	VDIVPS Y0, Y12, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ gelubody
+geludone:
+	VZEROUPPER
+	RET

@@ -72,3 +72,25 @@ func TestExpSumStore(t *testing.T) {
 		}
 	}
 }
+
+// TestGeluTanh checks GeluTanh on every path against the float64 formula
+// Hugging Face uses.
+func TestGeluTanh(t *testing.T) {
+	defer SetPath(Paths()[len(Paths())-1])
+	var xs []float32
+	for x := -100.0; x <= 100.0; x += 0.0173 {
+		xs = append(xs, float32(x))
+	}
+	for _, path := range Paths() {
+		SetPath(path)
+		got := append([]float32(nil), xs...)
+		GeluTanh(got)
+		for i, x := range xs {
+			v := float64(x)
+			want := 0.5 * v * (1 + math.Tanh(0.7978845608028654*(v+0.044715*v*v*v)))
+			if math.Abs(float64(got[i])-want) > 1e-6*math.Max(1, math.Abs(want)) {
+				t.Fatalf("%s: gelu(%v) = %v, want %v", path, x, got[i], want)
+			}
+		}
+	}
+}

@@ -68,3 +68,6 @@ func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64
 // useVectorExp reports whether the AVX2 exponential kernels run: on the
 // avx2 and avx512 paths.
 func useVectorExp() bool { return Path() != "portable" }
+
+//go:noescape
+func geluAVX2(x *float32, n int)
