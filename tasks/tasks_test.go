@@ -1,14 +1,12 @@
 package tasks
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -16,7 +14,7 @@ import (
 	"github.com/kshot-eval/kshot/internal/sharedtest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/request_hashes.golden")
+var update = flag.Bool("update", false, "rewrite the request-hash goldens in testdata/")
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
@@ -253,36 +251,5 @@ func TestRequestHashes(t *testing.T) {
 		}
 		got[fmt.Sprintf("%s@v%s/%dshot", c.task, task.Spec().Version, c.k)] = eval.RequestHash(in)
 	}
-	golden := filepath.Join("testdata", "request_hashes.golden")
-	if *update {
-		var keys []string
-		for k := range got {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			fmt.Fprintf(&b, "%s %s\n", k, got[k])
-		}
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, err := os.Open(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	want := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), " ")
-		want[k] = v
-	}
-	for k, v := range got {
-		if want[k] != v {
-			t.Errorf("%s: requests changed (hash %s, golden %s): bump the task version and rerun with -update", k, v, want[k])
-		}
-	}
+	checkGolden(t, filepath.Join("testdata", "request_hashes.golden"), got)
 }
