@@ -186,8 +186,11 @@ func (d *Decoder) Score(ctx context.Context, seqs []eval.TokenSeq) ([]eval.Token
 	return out, nil
 }
 
-// headRows is the number of rows pushed through the LM head at once.
-const headRows = 16
+// headRows is the number of rows pushed through the LM head at once: the
+// packed head (V×C floats, 154 MB for GPT-2) is streamed from memory once
+// per call, so few large calls beat many small ones (16 rows: 147–231
+// tokens/s at T=1024 on gpt2-small shapes; 128 rows: about 400).
+const headRows = 128
 
 // Logits computes the LM head for n rows of final hidden states h [n, C]
 // into dst [n, V].
@@ -201,7 +204,7 @@ func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bo
 	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	lp := make([]float64, n)
 	greedy := make([]bool, n)
-	buf := make([]float32, headRows*V)
+	buf := make([]float32, min(headRows, n)*V)
 	for r0 := 0; r0 < n; r0 += headRows {
 		m := min(headRows, n-r0)
 		d.logits(buf, h[r0*C:], m)
@@ -337,7 +340,7 @@ func (d *Decoder) eachPosition(ctx context.Context, ids []int, f func(t int, row
 	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	seg := &seqRun{tokens: ids, kv: newKVCache(L, H, D, len(ids))}
 	hidden, _ := d.forward([]*seqRun{seg})
-	buf := make([]float32, headRows*V)
+	buf := make([]float32, min(headRows, len(ids))*V)
 	for r0 := 0; r0 < len(ids); r0 += headRows {
 		m := min(headRows, len(ids)-r0)
 		d.logits(buf, hidden[r0*C:], m)
