@@ -24,15 +24,9 @@ import (
 // invalid UTF-8 or a repeated column name yields a *ReadError naming the
 // file and line, and the sequence ends.
 func CSV(path string, sep rune) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
-		rc, err := openText(path)
-		if err != nil {
-			yield(Row{}, err)
-			return
-		}
-		defer rc.Close()
-		csvRows(rc, path, sep, yield)
-	}
+	return fromFile(path, func(r io.Reader, source string, yield func(Row, error) bool) {
+		csvRows(r, source, sep, yield)
+	})
 }
 
 // csvRows yields the records of r under its header.
@@ -110,15 +104,7 @@ func csvErr(source string, sep rune, nHeader, nRec int, err error) *ReadError {
 // files. The first non-blank line is the header. Compression, blank lines,
 // "\r\n" line ends, the byte order mark and errors are as for CSV.
 func TSV(path string) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
-		rc, err := openText(path)
-		if err != nil {
-			yield(Row{}, err)
-			return
-		}
-		defer rc.Close()
-		tsvRows(rc, path, yield)
-	}
+	return fromFile(path, tsvRows)
 }
 
 // tsvRows yields the records of r under its header.

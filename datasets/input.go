@@ -174,3 +174,19 @@ func fail(err error) iter.Seq2[Row, error] {
 
 // hasBOM reports whether b starts with a UTF-8 byte order mark.
 func hasBOM(b []byte) bool { return bytes.HasPrefix(b, []byte("\ufeff")) }
+
+// fromFile returns the sequence that opens path (decompressing .gz and
+// .bz2), reads it with read and closes it when the loop ends or breaks; an
+// error opening it is the sequence's only element.
+func fromFile[T any](path string, read func(r io.Reader, source string, yield func(T, error) bool)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		rc, err := openText(path)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		defer rc.Close()
+		read(rc, path, yield)
+	}
+}

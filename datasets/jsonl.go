@@ -25,15 +25,7 @@ const hintOneObject = "each line of a JSON Lines file must hold one whole JSON o
 // be read yields a *ReadError naming the file and line, and the sequence
 // ends. The file is closed when the loop ends or breaks.
 func JSONL(path string) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
-		rc, err := openText(path)
-		if err != nil {
-			yield(Row{}, err)
-			return
-		}
-		defer rc.Close()
-		jsonLines(rc, path, yield)
-	}
+	return fromFile(path, jsonLines)
 }
 
 // JSON reads a .json file that holds either JSON Lines (as JSONL) or one
@@ -41,15 +33,7 @@ func JSONL(path string) iter.Seq2[Row, error] {
 // white space. For an array, Row.Line is the line where each object
 // starts. Compression and errors are as for JSONL.
 func JSON(path string) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
-		rc, err := openText(path)
-		if err != nil {
-			yield(Row{}, err)
-			return
-		}
-		defer rc.Close()
-		jsonAny(rc, path, yield)
-	}
+	return fromFile(path, jsonAny)
 }
 
 // jsonAny reads r as a JSON array of objects if its first non-space byte

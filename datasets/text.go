@@ -23,15 +23,7 @@ type Line struct {
 // A line that is not valid UTF-8, or a read failure, yields a *ReadError
 // naming the file and line, and the sequence ends.
 func Lines(path string) iter.Seq2[Line, error] {
-	return func(yield func(Line, error) bool) {
-		rc, err := openText(path)
-		if err != nil {
-			yield(Line{}, err)
-			return
-		}
-		defer rc.Close()
-		textLines(rc, path, yield)
-	}
+	return fromFile(path, textLines)
 }
 
 // textLines yields the lines of r.
