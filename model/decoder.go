@@ -201,9 +201,20 @@ func (d *Decoder) logits(dst, h []float32, n int) {
 // headScores returns log p(targets[r]) (natural log) and whether it was
 // the argmax, for each of the n rows of final hidden states h.
 func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bool) {
-	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	lp := make([]float64, n)
 	greedy := make([]bool, n)
+	d.scanHead(h, n, func(r int, row []float32, lse float64, am int) {
+		lp[r] = float64(row[targets[r]]) - lse
+		greedy[r] = am == targets[r]
+	})
+	return lp, greedy
+}
+
+// scanHead pushes the n rows of final hidden states h [n, C] through the
+// LM head, headRows at a time, and calls f with each row's logits, their
+// log-sum-exp and argmax.
+func (d *Decoder) scanHead(h []float32, n int, f func(r int, row []float32, lse float64, am int)) {
+	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	buf := make([]float32, min(headRows, n)*V)
 	for r0 := 0; r0 < n; r0 += headRows {
 		m := min(headRows, n-r0)
@@ -211,11 +222,9 @@ func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bo
 		for r := 0; r < m; r++ {
 			row := buf[r*V : (r+1)*V]
 			lse, am := logSumExpArgmax(row)
-			lp[r0+r] = float64(row[targets[r0+r]]) - lse
-			greedy[r0+r] = am == targets[r0+r]
+			f(r0+r, row, lse, am)
 		}
 	}
-	return lp, greedy
 }
 
 // logSumExpArgmax returns log Σ exp(x) (the max subtracted first, terms
@@ -337,18 +346,8 @@ func (d *Decoder) eachPosition(ctx context.Context, ids []int, f func(t int, row
 		return err
 	}
 	H, D, L := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead, d.cfg.NLayer
-	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	seg := &seqRun{tokens: ids, kv: newKVCache(L, H, D, len(ids))}
 	hidden, _ := d.forward([]*seqRun{seg})
-	buf := make([]float32, min(headRows, len(ids))*V)
-	for r0 := 0; r0 < len(ids); r0 += headRows {
-		m := min(headRows, len(ids)-r0)
-		d.logits(buf, hidden[r0*C:], m)
-		for r := 0; r < m; r++ {
-			row := buf[r*V : (r+1)*V]
-			lse, am := logSumExpArgmax(row)
-			f(r0+r, row, lse, am)
-		}
-	}
+	d.scanHead(hidden, len(ids), f)
 	return nil
 }
