@@ -20,13 +20,11 @@ const gpt1WordEnd = "</w>"
 
 // gpt1 is GPT-1's tokenizer.
 type gpt1 struct {
-	vocabSize int
-	tokText   []string // id → token as in the vocabulary ("low", "er</w>")
-	valid     []bool
-	ids       map[string]int32
-	merges    *mergeTable
-	unk       int32         // id of <unk>; -1 drops unknown symbols
-	specials  *addedMatcher // special tokens matched in the text, nil if none
+	tokenTable // tokText: the token as in the vocabulary ("low", "er</w>")
+	ids        map[string]int32
+	merges     *mergeTable
+	unk        int32         // id of <unk>; -1 drops unknown symbols
+	specials   *addedMatcher // special tokens matched in the text, nil if none
 	// lowerFirst lower-cases the text before special tokens are matched,
 	// as the Python tokenizer does (tokenize() with do_lower_case);
 	// tokenizer.json files match them on the raw text.
@@ -177,18 +175,14 @@ func (t *gpt1) Decode(ids []int) string {
 }
 
 func (t *gpt1) decodeChecked(ids []int) (string, error) {
-	var b strings.Builder
-	for i, id := range ids {
-		if id < 0 || id >= t.vocabSize || !t.valid[id] {
-			return "", fmt.Errorf("token id %d at position %d is not in the vocabulary (size %d)", id, i, t.vocabSize)
-		}
-		b.WriteString(t.tokText[id])
+	s, err := t.concat(ids)
+	if err != nil {
+		return "", err
 	}
-	return strings.TrimSpace(strings.ReplaceAll(b.String(), gpt1WordEnd, " ")), nil
+	return strings.TrimSpace(strings.ReplaceAll(s, gpt1WordEnd, " ")), nil
 }
 
 // VocabSize implements Tokenizer.
-func (t *gpt1) VocabSize() int { return t.vocabSize }
 
 // EOT implements Tokenizer: GPT-1 has no end-of-text token.
 func (t *gpt1) EOT() int { return -1 }

@@ -274,3 +274,25 @@ func checkAdded(path string, vocab []vocabEntry, added []addedToken) error {
 	}
 	return nil
 }
+
+// tokenTable is the id → text table both BPE tokenizers decode with.
+type tokenTable struct {
+	vocabSize int
+	tokText   []string // id → text; "" with !valid for unused ids
+	valid     []bool
+}
+
+// VocabSize implements Tokenizer.
+func (t *tokenTable) VocabSize() int { return t.vocabSize }
+
+// concat joins the texts of ids, or fails on an id outside the vocabulary.
+func (t *tokenTable) concat(ids []int) (string, error) {
+	var b strings.Builder
+	for i, id := range ids {
+		if id < 0 || id >= t.vocabSize || !t.valid[id] {
+			return "", fmt.Errorf("token id %d at position %d is not in the vocabulary (size %d)", id, i, t.vocabSize)
+		}
+		b.WriteString(t.tokText[id])
+	}
+	return b.String(), nil
+}

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -138,13 +137,11 @@ func nextPretoken(s string, i int) int {
 // byteLevel is a GPT-2 style tokenizer: added tokens split out first, then
 // the GPT-2 pre-tokenizer, then BPE over the bytes of each pre-token.
 type byteLevel struct {
-	vocabSize int
-	eot       int
-	tokText   []string // id → decoded text; "" with !valid for unused ids
-	valid     []bool
-	byteID    [256]int32 // initial symbol of each byte, -1 when absent
-	merges    *mergeTable
-	added     *addedMatcher // nil when there are no added tokens
+	tokenTable // tokText: the decoded text of each id
+	eot        int
+	byteID     [256]int32 // initial symbol of each byte, -1 when absent
+	merges     *mergeTable
+	added      *addedMatcher // nil when there are no added tokens
 
 	unk            int32 // id for bytes absent from the vocabulary, -1 to drop them
 	fuseUnk        bool
@@ -374,19 +371,9 @@ func (t *byteLevel) Decode(ids []int) string {
 	return s
 }
 
-func (t *byteLevel) decodeChecked(ids []int) (string, error) {
-	var b strings.Builder
-	for i, id := range ids {
-		if id < 0 || id >= t.vocabSize || !t.valid[id] {
-			return "", fmt.Errorf("token id %d at position %d is not in the vocabulary (size %d)", id, i, t.vocabSize)
-		}
-		b.WriteString(t.tokText[id])
-	}
-	return b.String(), nil
-}
+func (t *byteLevel) decodeChecked(ids []int) (string, error) { return t.concat(ids) }
 
 // VocabSize implements Tokenizer.
-func (t *byteLevel) VocabSize() int { return t.vocabSize }
 
 // EOT implements Tokenizer.
 func (t *byteLevel) EOT() int { return t.eot }
