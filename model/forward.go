@@ -3,24 +3,25 @@ package model
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/kshot-eval/kshot/internal/kernels"
 )
 
 // kvCache holds the keys and values of a run of positions for every layer
-// and head, head by head so that attention reads contiguous rows.
+// and head, packed for the matrix kernels: keys as a D×cap matrix (one
+// column per position), values as a cap×D matrix (one row per position).
 type kvCache struct {
-	n    int         // positions filled
-	cap  int         // positions allocated
-	d    int         // head width D
-	k, v [][]float32 // [NLayer·H][cap·D]
+	n    int               // positions filled
+	cap  int               // positions allocated
+	k, v []*kernels.Packed // [NLayer·H]
 }
 
 func newKVCache(layers, heads, d, capacity int) *kvCache {
-	c := &kvCache{cap: capacity, d: d, k: make([][]float32, layers*heads), v: make([][]float32, layers*heads)}
+	c := &kvCache{cap: capacity, k: make([]*kernels.Packed, layers*heads), v: make([]*kernels.Packed, layers*heads)}
 	for i := range c.k {
-		c.k[i] = make([]float32, capacity*d)
-		c.v[i] = make([]float32, capacity*d)
+		c.k[i] = kernels.NewPacked(d, capacity)
+		c.v[i] = kernels.NewPacked(capacity, d)
 	}
 	return c
 }
@@ -118,12 +119,21 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 	return ws.x, rowStart
 }
 
+// attnRows is the number of query rows an attention job handles: their
+// scores against the keys are one block of a matrix product. Larger blocks
+// reuse each key more often; smaller ones waste less of the causal
+// triangle (a block computes its last row's keys for all its rows).
+const attnRows = 24
+
 // attention computes ws.att [N, C] from ws.qkv [N, 3C] for layer l,
-// appending the segments' keys and values to their caches first.
+// appending the segments' keys and values to their caches first. The
+// work is cut into jobs of attnRows queries of one head of one segment.
 func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int) {
 	cfg := d.cfg
 	C, H := cfg.NEmbd, cfg.NHead
 	D := C / H
+	type job struct{ seg, h, r0 int }
+	var jobs []job
 	for i, s := range segs {
 		for r := range s.tokens {
 			row := ws.qkv[(rowStart[i]+r)*3*C:]
@@ -132,8 +142,13 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 				panic(fmt.Sprintf("model: kv cache overflow: position %d of %d", pos, s.kv.cap))
 			}
 			for h := 0; h < H; h++ {
-				copy(s.kv.k[l*H+h][pos*D:(pos+1)*D], row[C+h*D:C+(h+1)*D])
-				copy(s.kv.v[l*H+h][pos*D:(pos+1)*D], row[2*C+h*D:2*C+(h+1)*D])
+				s.kv.k[l*H+h].SetColumn(pos, row[C+h*D:])
+				s.kv.v[l*H+h].SetRow(pos, row[2*C+h*D:])
+			}
+		}
+		for h := 0; h < H; h++ {
+			for r0 := 0; r0 < len(s.tokens); r0 += attnRows {
+				jobs = append(jobs, job{i, h, r0})
 			}
 		}
 	}
@@ -145,50 +160,98 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 	if cfg.LocalWindow != nil {
 		window = cfg.LocalWindow[l]
 	}
-	kernels.Parallel(len(segs)*H, func(job int) {
-		s, h := segs[job/H], job%H
-		P := s.pastLen()
-		scores := make([]float32, P+s.kv.n+len(s.tokens))
-		q := make([]float32, D)
-		for r := range s.tokens {
-			row := rowStart[job/H] + r
-			p := P + s.kv.n + r // absolute position of this query
-			lo := 0
-			if window > 0 {
-				lo = max(0, p-window+1)
-			}
-			for j, x := range ws.qkv[row*3*C+h*D : row*3*C+(h+1)*D] {
-				q[j] = x * scale
-			}
-			sc := scores[:p+1-lo]
-			// keys [lo, P) from the shared prefix, [max(lo,P), p] own.
-			split := 0
-			if lo < P {
-				split = P - lo
-				kernels.DotRows(sc[:split], q, s.past.k[l*H+h][lo*D:], split, D)
-			}
-			o0 := max(lo, P) - P
-			kernels.DotRows(sc[split:], q, s.kv.k[l*H+h][o0*D:], len(sc)-split, D)
-			softmax(sc)
-			out := ws.att[row*C+h*D : row*C+(h+1)*D]
-			clear(out)
-			if split > 0 {
-				kernels.AxpyRows(out, sc[:split], s.past.v[l*H+h][lo*D:], split, D)
-			}
-			kernels.AxpyRows(out, sc[split:], s.kv.v[l*H+h][o0*D:], len(sc)-split, D)
-		}
+	kernels.Parallel(len(jobs), func(j int) {
+		jb := jobs[j]
+		s := segs[jb.seg]
+		a := attnBlock{s: s, row0: rowStart[jb.seg] + jb.r0, first: s.pastLen() + s.kv.n + jb.r0,
+			m: min(attnRows, len(s.tokens)-jb.r0), cache: l*H + jb.h, h: jb.h, d: D, c: C, scale: scale, window: window}
+		a.run(ws)
 	})
 }
 
-// softmax replaces x by exp(x−max)/Σ exp(x−max), the sum in float64.
-func softmax(x []float32) {
-	m := x[0]
-	for _, v := range x[1:] {
-		m = max(m, v)
+// attnBlock is one attention job: queries [first, first+m) (absolute
+// positions; rows [row0, row0+m) of the workspace) of head h.
+type attnBlock struct {
+	s              *seqRun
+	row0, first, m int
+	cache, h, d, c int
+	scale          float32
+	window         int
+}
+
+// attnScratch holds a job's scaled queries [m, D], scores [m, keys] and
+// inverse softmax denominators [m].
+type attnScratch struct{ q, sc, inv []float32 }
+
+var attnScratchPool = sync.Pool{New: func() any { return new(attnScratch) }}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
 	}
-	inv := float32(1 / kernels.ExpStore(x, x, m))
-	for i := range x {
-		x[i] *= inv
+	return b[:n]
+}
+
+// run computes the block's attention output: scores S = q·Kᵀ over the keys
+// [lo, hi) the block's rows can see, each row's softmax over its own keys
+// (the others are set to 0), and out = S·V divided by each row's softmax
+// denominator. Every row's result depends only on its query and the keys
+// and values it sees — a product with a zero probability leaves the
+// accumulator unchanged — so it is bit-identical whatever block, batch or
+// shared prefix the row is computed in.
+func (a *attnBlock) run(ws *workspace) {
+	s, D, C, m := a.s, a.d, a.c, a.m
+	P := s.pastLen()
+	hi := a.first + m // keys [lo, hi); hi > P since the block has a query
+	lo := 0
+	if a.window > 0 {
+		lo = max(0, a.first-a.window+1)
+	}
+	n := hi - lo
+	sc := attnScratchPool.Get().(*attnScratch)
+	defer attnScratchPool.Put(sc)
+	sc.q, sc.sc, sc.inv = grow(sc.q, m*D), grow(sc.sc, m*n), grow(sc.inv, m)
+	q, S := sc.q, sc.sc
+	for i := range m {
+		src := ws.qkv[(a.row0+i)*3*C+a.h*D:]
+		for j := range D {
+			q[i*D+j] = src[j] * a.scale
+		}
+	}
+	// Keys [lo, P) come from the shared prefix, [max(lo,P), hi) from the
+	// segment's own cache; split is the number of prefix columns of S.
+	split, own := 0, max(lo, P)-P
+	if lo < P {
+		split = P - lo
+		kernels.MulRange(S, n, q, D, m, s.past.k[a.cache], 0, D, lo, P, false)
+	}
+	kernels.MulRange(S[split:], n, q, D, m, s.kv.k[a.cache], 0, D, own, hi-P, false)
+	for i := range m {
+		p := a.first + i
+		b, e := 0, p+1-lo // the row's keys are columns [b, e) of S
+		if a.window > 0 {
+			b = max(0, p-a.window+1) - lo
+		}
+		row := S[i*n : (i+1)*n]
+		x := row[b:e]
+		mx := x[0]
+		for _, v := range x[1:] {
+			mx = max(mx, v)
+		}
+		sc.inv[i] = float32(1 / kernels.ExpStore(x, x, mx))
+		clear(row[:b])
+		clear(row[e:])
+	}
+	out := ws.att[a.row0*C+a.h*D:]
+	if split > 0 {
+		kernels.MulRange(out, C, S, n, m, s.past.v[a.cache], lo, P, 0, D, false)
+	}
+	kernels.MulRange(out, C, S[split:], n, m, s.kv.v[a.cache], own, hi-P, 0, D, split > 0)
+	for i, inv := range sc.inv {
+		o := out[i*C : i*C+D]
+		for j := range o {
+			o[j] *= inv
+		}
 	}
 }
 

@@ -52,6 +52,10 @@ func newPacked(k, n int) *Packed {
 	return p
 }
 
+// NewPacked returns a K×N packed matrix of zeros, to be filled with SetRow
+// or SetColumn (a cache of attention keys or values, for instance).
+func NewPacked(k, n int) *Packed { return newPacked(k, n) }
+
 // PackKN packs b, a row-major K×N matrix (the layout of x·W weights such as
 // Hugging Face's Conv1D).
 func PackKN(b []float32, k, n int) *Packed {
@@ -59,13 +63,8 @@ func PackKN(b []float32, k, n int) *Packed {
 	if len(b) < k*n {
 		panic(fmt.Sprintf("kernels: PackKN: len(b)=%d < %d×%d", len(b), k, n))
 	}
-	sub := k * subWidth
 	for r := 0; r < k; r++ {
-		for c0 := 0; c0 < n; c0 += subWidth {
-			w := min(subWidth, n-c0)
-			o := c0/subWidth*sub + r*subWidth
-			copy(p.data[o:o+w], b[r*n+c0:r*n+c0+w])
-		}
+		p.SetRow(r, b[r*n:])
 	}
 	return p
 }
@@ -78,14 +77,34 @@ func PackNK(b []float32, n, k int) *Packed {
 	if len(b) < k*n {
 		panic(fmt.Sprintf("kernels: PackNK: len(b)=%d < %d×%d", len(b), n, k))
 	}
-	sub := k * subWidth
 	for j := 0; j < n; j++ {
-		dst := p.data[j/subWidth*sub+j%subWidth:]
-		for r, v := range b[j*k : j*k+k] {
-			dst[r*subWidth] = v
-		}
+		p.SetColumn(j, b[j*k:])
 	}
 	return p
+}
+
+// SetRow sets row r of the packed K×N matrix to src[:N].
+func (p *Packed) SetRow(r int, src []float32) {
+	if r < 0 || r >= p.K || len(src) < p.N {
+		panic(fmt.Sprintf("kernels: SetRow(%d) of a %d×%d matrix from %d values", r, p.K, p.N, len(src)))
+	}
+	sub := p.K * subWidth
+	for c0 := 0; c0 < p.N; c0 += subWidth {
+		o := c0/subWidth*sub + r*subWidth
+		copy(p.data[o:o+min(subWidth, p.N-c0)], src[c0:])
+	}
+}
+
+// SetColumn sets column j of the packed K×N matrix to src[:K]; for a
+// matrix packed with PackNK it is row j of the original N×K matrix.
+func (p *Packed) SetColumn(j int, src []float32) {
+	if j < 0 || j >= p.N || len(src) < p.K {
+		panic(fmt.Sprintf("kernels: SetColumn(%d) of a %d×%d matrix from %d values", j, p.K, p.N, len(src)))
+	}
+	dst := p.data[(j/subWidth)*p.K*subWidth+j%subWidth:]
+	for k, v := range src[:p.K] {
+		dst[k*subWidth] = v
+	}
 }
 
 // MatMul computes dst = a·W + bias, where a is a row-major M×K matrix, W
@@ -129,6 +148,74 @@ func MatMul(dst, a []float32, m int, w *Packed, bias []float32) {
 }
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// MulRange computes, on the calling goroutine, the block of a product
+// with rows [k0,k1) and columns [n0,n1) of the packed W:
+//
+//	dst[i·ldc + c] = s + Σ_{k=k0}^{k1-1} a[i·lda + k−k0]·W[k][n0+c]
+//
+// for i < m and c < n1−n0, where s is 0, or dst's previous value when add
+// is set. Each element adds its products in order of k exactly as MatMul
+// does, so an element does not depend on m, n0 or n1, and splitting
+// [k0,k1) over two calls, the second with add, gives the same bits as one
+// call. Attention uses it for the scores of a block of queries against a
+// key cache and for the probability-weighted sum of the values.
+func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1, n0, n1 int, add bool) {
+	if m < 0 || k0 < 0 || k0 > k1 || k1 > w.K || n0 < 0 || n0 > n1 || n1 > w.N || lda < k1-k0 || ldc < n1-n0 ||
+		(m > 0 && (len(a) < (m-1)*lda+k1-k0 || len(dst) < (m-1)*ldc+n1-n0)) {
+		panic(fmt.Sprintf("kernels: MulRange shapes: len(dst)=%d ldc=%d len(a)=%d lda=%d m=%d W %d×%d k=[%d,%d) n=[%d,%d)",
+			len(dst), ldc, len(a), lda, m, w.K, w.N, k0, k1, n0, n1))
+	}
+	if m == 0 || n0 == n1 {
+		return
+	}
+	if k0 == k1 {
+		if !add {
+			for i := 0; i < m; i++ {
+				clear(dst[i*ldc : i*ldc+n1-n0])
+			}
+		}
+		return
+	}
+	pt := current.Load()
+	nr := pt.nr
+	sub := w.K * subWidth
+	padded := roundUp(w.N, panelWidth) // columns the packed data holds
+	var tmp [rowTile * panelWidth]float32
+	for c := n0 &^ (subWidth - 1); c < n1; {
+		t0 := c // the tile holds columns [t0, t0+nr) of W
+		if t0+nr > padded {
+			t0 = padded - nr
+		}
+		lo, hi := max(c, n0), min(t0+nr, n1) // the part of it dst wants
+		direct := lo == t0 && hi == t0+nr
+		b := w.data[t0/subWidth*sub:]
+		for i := 0; i < m; i += rowTile {
+			mr := min(rowTile, m-i)
+			cp, ld := &tmp[0], uintptr(4*nr)
+			if direct {
+				cp, ld = &dst[i*ldc+t0-n0], uintptr(4*ldc)
+			} else if add {
+				for r := 0; r < mr; r++ {
+					copy(tmp[r*nr+lo-t0:r*nr+hi-t0], dst[(i+r)*ldc+lo-n0:])
+				}
+			}
+			for kb := k0; kb < k1; kb += pt.kc {
+				mode := modeLoad
+				if kb == k0 && !add {
+					mode = modeZero
+				}
+				pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, mr)
+			}
+			if !direct {
+				for r := 0; r < mr; r++ {
+					copy(dst[(i+r)*ldc+lo-n0:(i+r)*ldc+hi-n0], tmp[r*nr+lo-t0:])
+				}
+			}
+		}
+		c = t0 + nr
+	}
+}
 
 // block computes rows [r0,r1) and column tiles [t0,t1) of MatMul's dst;
 // tile t holds columns [t·nr, (t+1)·nr).
