@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/kernels"
@@ -215,14 +216,17 @@ func (d *Decoder) headScores(h []float32, n int, targets []int) ([]float64, []bo
 // log-sum-exp and argmax.
 func (d *Decoder) scanHead(h []float32, n int, f func(r int, row []float32, lse float64, am int)) {
 	C, V := d.cfg.NEmbd, d.cfg.VocabSize
-	buf := make([]float32, min(headRows, n)*V)
+	rows := min(headRows, n)
+	buf := make([]float32, rows*V)
+	lse, am := make([]float64, rows), make([]int, rows)
 	for r0 := 0; r0 < n; r0 += headRows {
 		m := min(headRows, n-r0)
 		d.logits(buf, h[r0*C:], m)
+		kernels.Parallel(m, func(r int) {
+			lse[r], am[r] = logSumExpArgmax(buf[r*V : (r+1)*V])
+		})
 		for r := 0; r < m; r++ {
-			row := buf[r*V : (r+1)*V]
-			lse, am := logSumExpArgmax(row)
-			f(r0+r, row, lse, am)
+			f(r0+r, buf[r*V:(r+1)*V], lse[r], am[r])
 		}
 	}
 }
@@ -230,13 +234,17 @@ func (d *Decoder) scanHead(h []float32, n int, f func(r int, row []float32, lse 
 // logSumExpArgmax returns log Σ exp(x) (the max subtracted first, terms
 // summed in float64 by kernels.ExpSum) and the index of the first maximum.
 func logSumExpArgmax(x []float32) (float64, int) {
-	am := 0
-	for i, v := range x {
-		if v > x[am] {
-			am = i
+	m := kernels.Max(x)
+	am := slices.Index(x, m)
+	if am < 0 { // x holds a NaN: the first element no other exceeds
+		am = 0
+		for i, v := range x {
+			if v > x[am] {
+				am = i
+			}
 		}
+		m = x[am]
 	}
-	m := x[am]
 	return float64(m) + math.Log(kernels.ExpSum(x, m)), am
 }
 

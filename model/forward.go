@@ -123,7 +123,7 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 // scores against the keys are one block of a matrix product. Larger blocks
 // reuse each key more often; smaller ones waste less of the causal
 // triangle (a block computes its last row's keys for all its rows).
-const attnRows = 24
+var attnRows = 24
 
 // attention computes ws.att [N, C] from ws.qkv [N, 3C] for layer l,
 // appending the segments' keys and values to their caches first. The
@@ -132,20 +132,21 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 	cfg := d.cfg
 	C, H := cfg.NEmbd, cfg.NHead
 	D := C / H
+	for _, s := range segs {
+		if s.kv.n+len(s.tokens) > s.kv.cap {
+			panic(fmt.Sprintf("model: kv cache overflow: %d positions into %d", s.kv.n+len(s.tokens), s.kv.cap))
+		}
+	}
+	kernels.Parallel(len(segs)*H, func(job int) {
+		i, h := job/H, job%H
+		s := segs[i]
+		rows := ws.qkv[rowStart[i]*3*C:]
+		s.kv.k[l*H+h].SetColumns(s.kv.n, rows[C+h*D:], 3*C, len(s.tokens))
+		s.kv.v[l*H+h].SetRows(s.kv.n, rows[2*C+h*D:], 3*C, len(s.tokens))
+	})
 	type job struct{ seg, h, r0 int }
 	var jobs []job
 	for i, s := range segs {
-		for r := range s.tokens {
-			row := ws.qkv[(rowStart[i]+r)*3*C:]
-			pos := s.kv.n + r
-			if pos >= s.kv.cap {
-				panic(fmt.Sprintf("model: kv cache overflow: position %d of %d", pos, s.kv.cap))
-			}
-			for h := 0; h < H; h++ {
-				s.kv.k[l*H+h].SetColumn(pos, row[C+h*D:])
-				s.kv.v[l*H+h].SetRow(pos, row[2*C+h*D:])
-			}
-		}
 		for h := 0; h < H; h++ {
 			for r0 := 0; r0 < len(s.tokens); r0 += attnRows {
 				jobs = append(jobs, job{i, h, r0})
@@ -213,10 +214,7 @@ func (a *attnBlock) run(ws *workspace) {
 	sc.q, sc.sc, sc.inv = grow(sc.q, m*D), grow(sc.sc, m*n), grow(sc.inv, m)
 	q, S := sc.q, sc.sc
 	for i := range m {
-		src := ws.qkv[(a.row0+i)*3*C+a.h*D:]
-		for j := range D {
-			q[i*D+j] = src[j] * a.scale
-		}
+		kernels.Scale(q[i*D:(i+1)*D], ws.qkv[(a.row0+i)*3*C+a.h*D:][:D], a.scale)
 	}
 	// Keys [lo, P) come from the shared prefix, [max(lo,P), hi) from the
 	// segment's own cache; split is the number of prefix columns of S.
@@ -234,11 +232,7 @@ func (a *attnBlock) run(ws *workspace) {
 		}
 		row := S[i*n : (i+1)*n]
 		x := row[b:e]
-		mx := x[0]
-		for _, v := range x[1:] {
-			mx = max(mx, v)
-		}
-		sc.inv[i] = float32(1 / kernels.ExpStore(x, x, mx))
+		sc.inv[i] = float32(1 / kernels.ExpStore(x, x, kernels.Max(x)))
 		clear(row[:b])
 		clear(row[e:])
 	}
@@ -249,9 +243,7 @@ func (a *attnBlock) run(ws *workspace) {
 	kernels.MulRange(out, C, S[split:], n, m, s.kv.v[a.cache], own, hi-P, 0, D, split > 0)
 	for i, inv := range sc.inv {
 		o := out[i*C : i*C+D]
-		for j := range o {
-			o[j] *= inv
-		}
+		kernels.Scale(o, o, inv)
 	}
 }
 

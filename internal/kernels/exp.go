@@ -72,6 +72,36 @@ func ExpStore(dst, x []float32, m float32) float64 {
 	return s
 }
 
+// Max returns the largest element of x (not empty); vectorised on AVX2.
+// If x holds a NaN the result is a NaN or one of the other elements.
+func Max(x []float32) float32 {
+	m, head := x[0], 0
+	if useVectorExp() && len(x) >= 8 {
+		head = len(x) &^ 7
+		m = maxAVX2(&x[0], head)
+	}
+	for _, v := range x[head:] {
+		m = max(m, v)
+	}
+	return m
+}
+
+// Scale sets dst[i] = x[i]·s for every i of x; dst may be x. Vectorised
+// on AVX2 (the same rounded product on every path).
+func Scale(dst, x []float32, s float32) {
+	dst = dst[:len(x)]
+	head := 0
+	if useVectorExp() {
+		head = len(x) &^ 7
+		if head > 0 {
+			scaleAVX2(&dst[0], &x[0], head, s)
+		}
+	}
+	for i, v := range x[head:] {
+		dst[head+i] = v * s
+	}
+}
+
 // GeluTanh applies Hugging Face's gelu_new, 0.5·x·(1+tanh(√(2/π)(x+0.044715x³))),
 // to x in place, computed as x·σ(2z) (the same function) with Expf;
 // vectorised on AVX2.

@@ -94,3 +94,50 @@ func TestGeluTanh(t *testing.T) {
 		}
 	}
 }
+
+// TestMax checks Max on every path against a plain loop, with the maximum
+// placed in the vector body, in the tail and at both ends.
+func TestMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, path := range Paths() {
+		usePath(t, path)
+		for _, n := range []int{1, 7, 8, 9, 31, 32, 33, 40, 1000, 50257} {
+			for _, at := range []int{0, n / 2, n - 1} {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64()*8 - 50)
+				}
+				x[at] = 1.5
+				if got := Max(x); got != 1.5 {
+					t.Errorf("%s: n=%d, maximum at %d: Max = %v, want 1.5", path, n, at, got)
+				}
+			}
+		}
+	}
+}
+
+// TestScale checks Scale on every path against the rounded float32
+// product, in place and into another slice.
+func TestScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, path := range Paths() {
+		usePath(t, path)
+		for _, n := range []int{1, 7, 8, 9, 31, 32, 33, 64, 100} {
+			x := randSlice(rng, n)
+			want := make([]float32, n)
+			for i, v := range x {
+				want[i] = v * 0.37
+			}
+			got := make([]float32, n+1)
+			got[n] = 42
+			Scale(got, x, 0.37)
+			if !sameBits(got[:n], want) || got[n] != 42 {
+				t.Errorf("%s: n=%d: Scale = %v, want %v", path, n, got[:n], want)
+			}
+			Scale(x, x, 0.37)
+			if !sameBits(x, want) {
+				t.Errorf("%s: n=%d: Scale in place differs", path, n)
+			}
+		}
+	}
+}

@@ -52,8 +52,8 @@ func newPacked(k, n int) *Packed {
 	return p
 }
 
-// NewPacked returns a K×N packed matrix of zeros, to be filled with SetRow
-// or SetColumn (a cache of attention keys or values, for instance).
+// NewPacked returns a K×N packed matrix of zeros, to be filled with SetRows
+// or SetColumns (a cache of attention keys or values, for instance).
 func NewPacked(k, n int) *Packed { return newPacked(k, n) }
 
 // PackKN packs b, a row-major K×N matrix (the layout of x·W weights such as
@@ -63,9 +63,7 @@ func PackKN(b []float32, k, n int) *Packed {
 	if len(b) < k*n {
 		panic(fmt.Sprintf("kernels: PackKN: len(b)=%d < %d×%d", len(b), k, n))
 	}
-	for r := 0; r < k; r++ {
-		p.SetRow(r, b[r*n:])
-	}
+	p.SetRows(0, b, n, k)
 	return p
 }
 
@@ -77,33 +75,51 @@ func PackNK(b []float32, n, k int) *Packed {
 	if len(b) < k*n {
 		panic(fmt.Sprintf("kernels: PackNK: len(b)=%d < %d×%d", len(b), n, k))
 	}
-	for j := 0; j < n; j++ {
-		p.SetColumn(j, b[j*k:])
-	}
+	p.SetColumns(0, b, k, n)
 	return p
 }
 
-// SetRow sets row r of the packed K×N matrix to src[:N].
-func (p *Packed) SetRow(r int, src []float32) {
-	if r < 0 || r >= p.K || len(src) < p.N {
-		panic(fmt.Sprintf("kernels: SetRow(%d) of a %d×%d matrix from %d values", r, p.K, p.N, len(src)))
+// SetRows sets rows [r0, r0+n) of the packed K×N matrix to the rows of
+// src, which are N values each, ld apart.
+func (p *Packed) SetRows(r0 int, src []float32, ld, n int) {
+	if r0 < 0 || n < 0 || r0+n > p.K || ld < p.N || (n > 0 && len(src) < (n-1)*ld+p.N) {
+		panic(fmt.Sprintf("kernels: SetRows(%d, %d rows, ld %d) of a %d×%d matrix from %d values", r0, n, ld, p.K, p.N, len(src)))
 	}
 	sub := p.K * subWidth
 	for c0 := 0; c0 < p.N; c0 += subWidth {
-		o := c0/subWidth*sub + r*subWidth
-		copy(p.data[o:o+min(subWidth, p.N-c0)], src[c0:])
+		dst := p.data[c0/subWidth*sub+r0*subWidth:]
+		if w := p.N - c0; w < subWidth {
+			for i := 0; i < n; i++ {
+				copy(dst[i*subWidth:i*subWidth+w], src[i*ld+c0:])
+			}
+			continue
+		}
+		for i := 0; i < n; i++ {
+			*(*[subWidth]float32)(dst[i*subWidth:]) = *(*[subWidth]float32)(src[i*ld+c0:])
+		}
 	}
 }
 
-// SetColumn sets column j of the packed K×N matrix to src[:K]; for a
-// matrix packed with PackNK it is row j of the original N×K matrix.
-func (p *Packed) SetColumn(j int, src []float32) {
-	if j < 0 || j >= p.N || len(src) < p.K {
-		panic(fmt.Sprintf("kernels: SetColumn(%d) of a %d×%d matrix from %d values", j, p.K, p.N, len(src)))
+// SetColumns sets columns [j0, j0+n) of the packed K×N matrix to the rows
+// of src, which are K values each, ld apart: for a matrix packed with
+// PackNK, rows of the original N×K matrix.
+func (p *Packed) SetColumns(j0 int, src []float32, ld, n int) {
+	if j0 < 0 || n < 0 || j0+n > p.N || ld < p.K || (n > 0 && len(src) < (n-1)*ld+p.K) {
+		panic(fmt.Sprintf("kernels: SetColumns(%d, %d columns, ld %d) of a %d×%d matrix from %d values", j0, n, ld, p.K, p.N, len(src)))
 	}
-	dst := p.data[(j/subWidth)*p.K*subWidth+j%subWidth:]
-	for k, v := range src[:p.K] {
-		dst[k*subWidth] = v
+	sub := p.K * subWidth
+	for i := 0; i < n; {
+		j := j0 + i
+		lane := j % subWidth
+		cnt := min(subWidth-lane, n-i) // columns in this sub-panel
+		dst := p.data[j/subWidth*sub+lane:]
+		for k := 0; k < p.K; k++ {
+			row := dst[k*subWidth : k*subWidth+cnt]
+			for g := range row {
+				row[g] = src[(i+g)*ld+k]
+			}
+		}
+		i += cnt
 	}
 }
 

@@ -15,3 +15,7 @@ func expSumAVX2(x *float32, n int, m float32) float64 { panic("kernels: no AVX2"
 func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }
 
 func geluAVX2(x *float32, n int) { panic("kernels: no AVX2") }
+
+func maxAVX2(x *float32, n int) float32 { panic("kernels: no AVX2") }
+
+func scaleAVX2(dst *float32, x *float32, n int, s float32) { panic("kernels: no AVX2") }

@@ -112,25 +112,45 @@ func TestMulRangeAVX512Simulated(t *testing.T) {
 	}
 }
 
-// TestSetRowColumn checks that filling a NewPacked matrix row by row or
-// column by column gives PackKN's and PackNK's layouts.
-func TestSetRowColumn(t *testing.T) {
+// TestSetRowsColumns checks that filling a NewPacked matrix in runs of
+// rows or columns, from strided sources, gives PackKN's and PackNK's
+// layouts.
+func TestSetRowsColumns(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
 	for _, sh := range []struct{ k, n int }{{1, 1}, {5, 17}, {64, 70}} {
 		b := randSlice(r, sh.k*sh.n)
-		rows, cols := NewPacked(sh.k, sh.n), NewPacked(sh.k, sh.n)
 		bt := make([]float32, sh.k*sh.n) // bᵀ, N×K
 		for i := range sh.k {
-			rows.SetRow(i, b[i*sh.n:])
 			for j := range sh.n {
 				bt[j*sh.k+i] = b[i*sh.n+j]
 			}
 		}
-		for j := range sh.n {
-			cols.SetColumn(j, bt[j*sh.k:])
+		kn, nk := PackKN(b, sh.k, sh.n), PackNK(bt, sh.n, sh.k)
+		if !sameBits(kn.data, nk.data) {
+			t.Fatalf("%d×%d: PackKN and PackNK of the transpose differ", sh.k, sh.n)
 		}
-		if kn, nk := PackKN(b, sh.k, sh.n), PackNK(bt, sh.n, sh.k); !sameBits(rows.data, kn.data) || !sameBits(cols.data, nk.data) || !sameBits(kn.data, nk.data) {
-			t.Errorf("%d×%d: SetRow/SetColumn layouts differ from PackKN/PackNK", sh.k, sh.n)
+		for _, run := range []int{1, 3, 16} {
+			rows, cols := NewPacked(sh.k, sh.n), NewPacked(sh.k, sh.n)
+			const pad = 2 // strided sources: each row followed by pad values
+			for r0 := 0; r0 < sh.k; r0 += run {
+				n := min(run, sh.k-r0)
+				src := make([]float32, n*(sh.n+pad))
+				for i := range n {
+					copy(src[i*(sh.n+pad):], b[(r0+i)*sh.n:(r0+i+1)*sh.n])
+				}
+				rows.SetRows(r0, src, sh.n+pad, n)
+			}
+			for j0 := 0; j0 < sh.n; j0 += run {
+				n := min(run, sh.n-j0)
+				src := make([]float32, n*(sh.k+pad))
+				for i := range n {
+					copy(src[i*(sh.k+pad):], bt[(j0+i)*sh.k:(j0+i+1)*sh.k])
+				}
+				cols.SetColumns(j0, src, sh.k+pad, n)
+			}
+			if !sameBits(rows.data, kn.data) || !sameBits(cols.data, kn.data) {
+				t.Errorf("%d×%d, runs of %d: SetRows/SetColumns layouts differ from PackKN", sh.k, sh.n, run)
+			}
 		}
 	}
 }
