@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,6 +29,13 @@ func loadDecoder(t testing.TB, dir string) *Decoder {
 
 // allLogits returns the logits [T][V] at every position of ids.
 func allLogits(d *Decoder, ids []int) [][]float32 {
+	logits, _ := logitsAndHead(d, ids)
+	return logits
+}
+
+// logitsAndHead returns the logits [T][V] at every position of ids and
+// what the LM head scan (scanHead) yields there.
+func logitsAndHead(d *Decoder, ids []int) ([][]float32, []headRow) {
 	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	seg := &seqRun{tokens: ids, kv: newKVCache(d.cfg.NLayer, d.cfg.NHead, C/d.cfg.NHead, len(ids))}
 	hidden, _ := d.forward([]*seqRun{seg})
@@ -36,7 +44,7 @@ func allLogits(d *Decoder, ids []int) [][]float32 {
 		out[t] = make([]float32, V)
 		d.logits(out[t], hidden[t*C:], 1)
 	}
-	return out
+	return out, d.scanHead(hidden, len(ids), nil)
 }
 
 // close reports whether got is within tol of want, relative to
@@ -82,14 +90,14 @@ func TestReferenceFixtures(t *testing.T) {
 			const tol = 1e-4
 			var worst float64
 			for si, seq := range ref.Sequences {
-				logits := allLogits(d, seq.InputIDs)
+				logits, head := logitsAndHead(d, seq.InputIDs)
 				lp, am, err := d.TokenLogprobs(context.Background(), seq.InputIDs)
 				if err != nil {
 					t.Fatal(err)
 				}
 				var sum float64
 				for pos, row := range logits {
-					lse, _ := logSumExpArgmax(row)
+					lse := head[pos].lse
 					worst = math.Max(worst, math.Abs(lse-seq.LogSumExp[pos]))
 					if !closeTo(lse, seq.LogSumExp[pos], tol) {
 						t.Errorf("seq %d pos %d: logsumexp %v, want %v", si, pos, lse, seq.LogSumExp[pos])
@@ -243,5 +251,57 @@ func TestBatchInvariance(t *testing.T) {
 		if math.Float64bits(x) != math.Float64bits(lp[target.From-1+i]) {
 			t.Errorf("TokenLogprobs token %d: %v, Score %v", i, lp[target.From-1+i], x)
 		}
+	}
+}
+
+// TestScanHead checks the block-wise LM head scan against a direct
+// float64 log-sum-exp and argmax over the full logits: with the largest
+// logit in the first block and tied in a later one (the first index
+// wins), with it only in the last block (the running sum is rescaled),
+// and each row's results alone equal to the row within the batch.
+func TestScanHead(t *testing.T) {
+	const C, V = 16, 3*headCols + 100
+	rng := rand.New(rand.NewPCG(9, 10))
+	h := make([]float32, 3*C)
+	for i := range h {
+		h[i] = float32(rng.NormFloat64())
+	}
+	E := make([]float32, V*C) // head rows, one per vocabulary entry
+	for i := range E {
+		E[i] = float32(rng.NormFloat64() * 0.1)
+	}
+	for j := range C {
+		E[100*C+j] = 3 * h[j]            // row 0: the maximum at 100 ...
+		E[(2*headCols+5)*C+j] = 3 * h[j] // ... tied at 2·headCols+5
+		E[(V-1)*C+j] = 3 * h[C+j]        // row 1: the maximum in the last block
+	}
+	d := &Decoder{cfg: &Config{NEmbd: C, VocabSize: V}, w: &Weights{LMHead: Linear{W: kernels.PackNK(E, V, C)}}}
+	tokens := []int{7, V - 1, headCols + 3}
+	rows := d.scanHead(h, 3, tokens)
+	logits := make([]float32, V)
+	for r := range 3 {
+		d.logits(logits, h[r*C:], 1)
+		am := 0
+		for i, x := range logits {
+			if x > logits[am] {
+				am = i
+			}
+		}
+		var s float64
+		for _, x := range logits {
+			s += math.Exp(float64(x) - float64(logits[am]))
+		}
+		lse := float64(logits[am]) + math.Log(s)
+		got := rows[r]
+		if got.argmax != am || got.maxLogit != logits[am] || got.token != logits[tokens[r]] || !closeTo(got.lse, lse, 1e-6) {
+			t.Errorf("row %d: %+v, want argmax %d (%v), token logit %v, lse %v", r, got, am, logits[am], logits[tokens[r]], lse)
+		}
+		alone := d.scanHead(h[r*C:], 1, tokens[r:r+1])[0]
+		if alone != got {
+			t.Errorf("row %d alone %+v, within the batch %+v", r, alone, got)
+		}
+	}
+	if rows[0].argmax != 100 || rows[1].argmax != V-1 {
+		t.Errorf("argmax %d and %d, want 100 (tied with %d) and %d", rows[0].argmax, rows[1].argmax, 2*headCols+5, V-1)
 	}
 }

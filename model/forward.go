@@ -11,20 +11,31 @@ import (
 // kvCache holds the keys and values of a run of positions for every layer
 // and head, packed for the matrix kernels: keys as a D×cap matrix (one
 // column per position), values as a cap×D matrix (one row per position).
+// A cache made with a single layer slot holds only the layer being
+// computed, each layer overwriting the last: enough for a run whose keys
+// and values are not read after its forward pass, at 1/NLayer of the
+// memory.
 type kvCache struct {
-	n    int               // positions filled
-	cap  int               // positions allocated
-	k, v []*kernels.Packed // [NLayer·H]
+	n      int               // positions filled
+	cap    int               // positions allocated
+	layers int               // layer slots: NLayer, or 1
+	heads  int               // H
+	k, v   []*kernels.Packed // [layers·H]
 }
 
 func newKVCache(layers, heads, d, capacity int) *kvCache {
-	c := &kvCache{cap: capacity, k: make([]*kernels.Packed, layers*heads), v: make([]*kernels.Packed, layers*heads)}
+	c := &kvCache{cap: capacity, layers: layers, heads: heads,
+		k: make([]*kernels.Packed, layers*heads), v: make([]*kernels.Packed, layers*heads)}
 	for i := range c.k {
 		c.k[i] = kernels.NewPacked(d, capacity)
 		c.v[i] = kernels.NewPacked(capacity, d)
 	}
 	return c
 }
+
+// keys and values return the packed keys and values of layer l, head h.
+func (c *kvCache) keys(l, h int) *kernels.Packed   { return c.k[l%c.layers*c.heads+h] }
+func (c *kvCache) values(l, h int) *kernels.Packed { return c.v[l%c.layers*c.heads+h] }
 
 // seqRun is a run of new tokens of one sequence fed through the model: it
 // attends to a shared read-only prefix (past, may be nil) and to its own
@@ -74,14 +85,16 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 	// x = wte[token] + wpe[position]  [N, C]
 	for i, s := range segs {
 		p0 := s.pastLen() + s.kv.n
-		for r, tok := range s.tokens {
-			dst := ws.x[(rowStart[i]+r)*C : (rowStart[i]+r+1)*C]
-			w.TokenEmbedding(dst, tok)
-			pe := w.WPE[(p0+r)*C : (p0+r+1)*C]
-			for j := range dst {
-				dst[j] += pe[j]
+		parallelRows(len(s.tokens), func(r0, r1 int) {
+			for r := r0; r < r1; r++ {
+				dst := ws.x[(rowStart[i]+r)*C : (rowStart[i]+r+1)*C]
+				w.TokenEmbedding(dst, s.tokens[r])
+				pe := w.WPE[(p0+r)*C : (p0+r+1)*C]
+				for j := range dst {
+					dst[j] += pe[j]
+				}
 			}
-		}
+		})
 	}
 	post := cfg.Arch == ArchOpenAIGPT
 	for l := range w.Blocks {
@@ -123,7 +136,7 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 // scores against the keys are one block of a matrix product. Larger blocks
 // reuse each key more often; smaller ones waste less of the causal
 // triangle (a block computes its last row's keys for all its rows).
-var attnRows = 24
+const attnRows = 24
 
 // attention computes ws.att [N, C] from ws.qkv [N, 3C] for layer l,
 // appending the segments' keys and values to their caches first. The
@@ -141,8 +154,8 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 		i, h := job/H, job%H
 		s := segs[i]
 		rows := ws.qkv[rowStart[i]*3*C:]
-		s.kv.k[l*H+h].SetColumns(s.kv.n, rows[C+h*D:], 3*C, len(s.tokens))
-		s.kv.v[l*H+h].SetRows(s.kv.n, rows[2*C+h*D:], 3*C, len(s.tokens))
+		s.kv.keys(l, h).SetColumns(s.kv.n, rows[C+h*D:], 3*C, len(s.tokens))
+		s.kv.values(l, h).SetRows(s.kv.n, rows[2*C+h*D:], 3*C, len(s.tokens))
 	})
 	type job struct{ seg, h, r0 int }
 	var jobs []job
@@ -165,17 +178,17 @@ func (d *Decoder) attention(ws *workspace, segs []*seqRun, rowStart []int, l int
 		jb := jobs[j]
 		s := segs[jb.seg]
 		a := attnBlock{s: s, row0: rowStart[jb.seg] + jb.r0, first: s.pastLen() + s.kv.n + jb.r0,
-			m: min(attnRows, len(s.tokens)-jb.r0), cache: l*H + jb.h, h: jb.h, d: D, c: C, scale: scale, window: window}
+			m: min(attnRows, len(s.tokens)-jb.r0), l: l, h: jb.h, d: D, c: C, scale: scale, window: window}
 		a.run(ws)
 	})
 }
 
 // attnBlock is one attention job: queries [first, first+m) (absolute
-// positions; rows [row0, row0+m) of the workspace) of head h.
+// positions; rows [row0, row0+m) of the workspace) of layer l, head h.
 type attnBlock struct {
 	s              *seqRun
 	row0, first, m int
-	cache, h, d, c int
+	l, h, d, c     int
 	scale          float32
 	window         int
 }
@@ -221,9 +234,9 @@ func (a *attnBlock) run(ws *workspace) {
 	split, own := 0, max(lo, P)-P
 	if lo < P {
 		split = P - lo
-		kernels.MulRange(S, n, q, D, m, s.past.k[a.cache], 0, D, lo, P, false)
+		kernels.MulRange(S, n, q, D, m, s.past.keys(a.l, a.h), 0, D, lo, P, false)
 	}
-	kernels.MulRange(S[split:], n, q, D, m, s.kv.k[a.cache], 0, D, own, hi-P, false)
+	kernels.MulRange(S[split:], n, q, D, m, s.kv.keys(a.l, a.h), 0, D, own, hi-P, false)
 	for i := range m {
 		p := a.first + i
 		b, e := 0, p+1-lo // the row's keys are columns [b, e) of S
@@ -238,9 +251,9 @@ func (a *attnBlock) run(ws *workspace) {
 	}
 	out := ws.att[a.row0*C+a.h*D:]
 	if split > 0 {
-		kernels.MulRange(out, C, S, n, m, s.past.v[a.cache], lo, P, 0, D, false)
+		kernels.MulRange(out, C, S, n, m, s.past.values(a.l, a.h), lo, P, 0, D, false)
 	}
-	kernels.MulRange(out, C, S[split:], n, m, s.kv.v[a.cache], own, hi-P, 0, D, split > 0)
+	kernels.MulRange(out, C, S[split:], n, m, s.kv.values(a.l, a.h), own, hi-P, 0, D, split > 0)
 	for i, inv := range sc.inv {
 		o := out[i*C : i*C+D]
 		kernels.Scale(o, o, inv)
@@ -248,24 +261,14 @@ func (a *attnBlock) run(ws *workspace) {
 }
 
 // layerNorm sets dst[r] = (src[r]−mean)/sqrt(var+eps)·gain + bias for each
-// of n rows of width c; dst may equal src. Statistics in float64.
+// of n rows of width c; dst may equal src. Statistics in float64, summed
+// in four interleaved partial sums (a fixed order that depends only on c).
 func layerNorm(dst, src []float32, ln LayerNorm, n, c int, eps float64) {
-	kernels.Parallel(min(n, 4*kernels.Threads()), func(part int) {
-		per := (n + 4*kernels.Threads() - 1) / (4 * kernels.Threads())
-		for r := part * per; r < min(n, (part+1)*per); r++ {
+	parallelRows(n, func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
 			x := src[r*c : (r+1)*c]
-			var mean float64
-			for _, v := range x {
-				mean += float64(v)
-			}
-			mean /= float64(c)
-			var vr float64
-			for _, v := range x {
-				dv := float64(v) - mean
-				vr += dv * dv
-			}
-			vr /= float64(c)
-			inv := 1 / math.Sqrt(vr+eps)
+			mean := sum4(x) / float64(c)
+			inv := 1 / math.Sqrt(sq4(x, mean)/float64(c)+eps)
 			y := dst[r*c : (r+1)*c]
 			for j, v := range x {
 				y[j] = float32((float64(v)-mean)*inv)*ln.Gain[j] + ln.Bias[j]
@@ -274,10 +277,62 @@ func layerNorm(dst, src []float32, ln LayerNorm, n, c int, eps float64) {
 	})
 }
 
-func addInPlace(dst, src []float32) {
-	for i, v := range src {
-		dst[i] += v
+// sum4 returns Σ x[i] in float64, and sq4 returns Σ (x[i]−mean)², each
+// with four partial sums so that the additions do not wait on each other.
+func sum4(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
 	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func sq4(x []float32, mean float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d0, d1, d2, d3 := float64(x[i])-mean, float64(x[i+1])-mean, float64(x[i+2])-mean, float64(x[i+3])-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - mean
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// parallelRows splits rows [0,n) into up to 4·Threads() contiguous parts
+// and calls f on each, in parallel.
+func parallelRows(n int, f func(r0, r1 int)) {
+	parts := min(n, 4*kernels.Threads())
+	if parts == 0 {
+		return
+	}
+	per := (n + parts - 1) / parts
+	kernels.Parallel((n+per-1)/per, func(p int) {
+		f(p*per, min(n, (p+1)*per))
+	})
+}
+
+// addInPlace adds src to dst element by element, in parallel chunks.
+func addInPlace(dst, src []float32) {
+	const chunk = 1 << 14
+	kernels.Parallel((len(src)+chunk-1)/chunk, func(i int) {
+		d, s := dst[i*chunk:min(len(src), (i+1)*chunk)], src[i*chunk:min(len(src), (i+1)*chunk)]
+		for j, v := range s {
+			d[j] += v
+		}
+	})
 }
 
 // activate applies f to every element of x in place, in parallel chunks.

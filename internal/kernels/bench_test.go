@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
-	"sync"
 	"testing"
 )
 
@@ -20,21 +19,14 @@ func BenchmarkFMAPeak(b *testing.B) {
 	if len(names) == 0 {
 		b.Skip("no assembly FMA loop for this CPU")
 	}
-	const iters = 1 << 20 // about 2 ms per goroutine, so start-up costs are negligible
 	for _, name := range names {
 		pk := peaks[name]
 		for _, th := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", name, th), func(b *testing.B) {
-				n := 0
+				var flops float64
 				for b.Loop() {
-					var wg sync.WaitGroup
-					for range th {
-						wg.Go(func() { pk.run(iters) })
-					}
-					wg.Wait()
-					n++
+					flops += pk.round(th)
 				}
-				flops := float64(n) * float64(th) * float64(iters) * float64(pk.flops)
 				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}

@@ -123,6 +123,17 @@ func (p *Packed) SetColumns(j0 int, src []float32, ld, n int) {
 	}
 }
 
+// Cols returns columns [c0, c1) of p as a packed matrix that shares p's
+// memory; c0 must be a multiple of 64. MatMul with it computes exactly
+// the same elements as with p (each element's arithmetic depends only on
+// K), so a wide product can be done a block of columns at a time.
+func (p *Packed) Cols(c0, c1 int) *Packed {
+	if c0 < 0 || c0%panelWidth != 0 || c1 <= c0 || c1 > p.N {
+		panic(fmt.Sprintf("kernels: Cols(%d, %d) of a %d×%d matrix", c0, c1, p.K, p.N))
+	}
+	return &Packed{K: p.K, N: c1 - c0, data: p.data[c0/subWidth*p.K*subWidth:]}
+}
+
 // MatMul computes dst = a·W + bias, where a is a row-major M×K matrix, W
 // the packed K×N matrix and dst a row-major M×N matrix; bias (length N) may
 // be nil. Work is spread over the worker pool. Each element of dst is
