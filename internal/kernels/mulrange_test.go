@@ -154,3 +154,29 @@ func TestSetRowsColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestCols checks that MatMul with a column block of a packed matrix gives
+// the same bits as the same columns of the full product, bias included.
+func TestCols(t *testing.T) {
+	for _, path := range Paths() {
+		t.Run(path, func(t *testing.T) {
+			usePath(t, path)
+			r := rand.New(rand.NewPCG(37, 38))
+			const m, k, n = 7, 33, 300
+			w := PackKN(randSlice(r, k*n), k, n)
+			a, bias := randSlice(r, m*k), randSlice(r, n)
+			full := make([]float32, m*n)
+			MatMul(full, a, m, w, bias)
+			for _, c := range [][2]int{{0, 64}, {64, 200}, {256, 300}, {0, 300}} {
+				wc := c[1] - c[0]
+				got := make([]float32, m*wc)
+				MatMul(got, a, m, w.Cols(c[0], c[1]), bias[c[0]:c[1]])
+				for i := range m {
+					if !sameBits(got[i*wc:(i+1)*wc], full[i*n+c[0]:i*n+c[1]]) {
+						t.Fatalf("columns [%d,%d) row %d differ from the full product", c[0], c[1], i)
+					}
+				}
+			}
+		})
+	}
+}
