@@ -193,9 +193,9 @@ type attnBlock struct {
 	window         int
 }
 
-// attnScratch holds a job's scaled queries [m, D], scores [m, keys] and
-// inverse softmax denominators [m].
-type attnScratch struct{ q, sc, inv []float32 }
+// attnScratch holds a job's scores [m, keys] and inverse softmax
+// denominators [m].
+type attnScratch struct{ sc, inv []float32 }
 
 var attnScratchPool = sync.Pool{New: func() any { return new(attnScratch) }}
 
@@ -207,9 +207,12 @@ func grow(b []float32, n int) []float32 {
 }
 
 // run computes the block's attention output: scores S = q·Kᵀ over the keys
-// [lo, hi) the block's rows can see, each row's softmax over its own keys
-// (the others are set to 0), and out = S·V divided by each row's softmax
-// denominator. Every row's result depends only on its query and the keys
+// [lo, hi) the block's rows can see, each row's softmax of the scaled
+// scores over its own keys (the others are set to 0), and out = S·V
+// divided by each row's softmax denominator. (Scaling s − max instead of
+// the scores, as Hugging Face does, gives the same bits when the scale is
+// a power of two — GPT-2's 1/8, GPT-Neo's 1 — and differs by a rounding
+// otherwise.) Every row's result depends only on its query and the keys
 // and values it sees — a product with a zero probability leaves the
 // accumulator unchanged — so it is bit-identical whatever block, batch or
 // shared prefix the row is computed in.
@@ -224,19 +227,17 @@ func (a *attnBlock) run(ws *workspace) {
 	n := hi - lo
 	sc := attnScratchPool.Get().(*attnScratch)
 	defer attnScratchPool.Put(sc)
-	sc.q, sc.sc, sc.inv = grow(sc.q, m*D), grow(sc.sc, m*n), grow(sc.inv, m)
-	q, S := sc.q, sc.sc
-	for i := range m {
-		kernels.Scale(q[i*D:(i+1)*D], ws.qkv[(a.row0+i)*3*C+a.h*D:][:D], a.scale)
-	}
+	sc.sc, sc.inv = grow(sc.sc, m*n), grow(sc.inv, m)
+	S := sc.sc
+	q := ws.qkv[a.row0*3*C+a.h*D:] // the block's queries, rows 3C apart
 	// Keys [lo, P) come from the shared prefix, [max(lo,P), hi) from the
 	// segment's own cache; split is the number of prefix columns of S.
 	split, own := 0, max(lo, P)-P
 	if lo < P {
 		split = P - lo
-		kernels.MulRange(S, n, q, D, m, s.past.keys(a.l, a.h), 0, D, lo, P, false)
+		kernels.MulRange(S, n, q, 3*C, m, s.past.keys(a.l, a.h), 0, D, lo, P, false)
 	}
-	kernels.MulRange(S[split:], n, q, D, m, s.kv.keys(a.l, a.h), 0, D, own, hi-P, false)
+	kernels.MulRange(S[split:], n, q, 3*C, m, s.kv.keys(a.l, a.h), 0, D, own, hi-P, false)
 	for i := range m {
 		p := a.first + i
 		b, e := 0, p+1-lo // the row's keys are columns [b, e) of S
@@ -245,7 +246,7 @@ func (a *attnBlock) run(ws *workspace) {
 		}
 		row := S[i*n : (i+1)*n]
 		x := row[b:e]
-		sc.inv[i] = float32(1 / kernels.ExpStore(x, x, kernels.Max(x)))
+		sc.inv[i] = float32(1 / kernels.ExpStore(x, x, kernels.Max(x), a.scale))
 		clear(row[:b])
 		clear(row[e:])
 	}

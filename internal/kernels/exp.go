@@ -52,24 +52,25 @@ func ExpSum(x []float32, m float32) float64 {
 	return s
 }
 
-// ExpStore sets dst[i] = exp(x[i] − m) for x[i] ≤ m and returns their sum
-// in float64 (a softmax's numerators and denominator); dst may be x.
-func ExpStore(dst, x []float32, m float32) float64 {
+// ExpStore sets dst[i] = exp((x[i] − m)·s) for x[i] ≤ m and s > 0 and
+// returns their sum in float64 (a softmax's numerators and denominator,
+// the scores scaled by s); dst may be x.
+func ExpStore(dst, x []float32, m, s float32) float64 {
 	dst = dst[:len(x)]
-	var s float64
+	var sum float64
 	head := 0
 	if useVectorExp() {
 		head = len(x) &^ 7
 		if head > 0 {
-			s = expStoreAVX2(&dst[0], &x[0], head, m)
+			sum = expStoreAVX2(&dst[0], &x[0], head, m, s)
 		}
 	}
 	for i, v := range x[head:] {
-		e := Expf(v - m)
+		e := Expf((v - m) * s)
 		dst[head+i] = e
-		s += float64(e)
+		sum += float64(e)
 	}
-	return s
+	return sum
 }
 
 // Max returns the largest element of x (not empty); vectorised on AVX2.

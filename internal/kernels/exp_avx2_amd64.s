@@ -30,6 +30,16 @@ GLOBL expc<>(SB), RODATA|NOPTR, $48
 // EXP8 sets Y0 = exp(Y0 - Y15) lane by lane; clobbers Y1-Y3.
 #define EXP8 \
 	VSUBPS Y15, Y0, Y0 \
+	EXPCORE
+
+// EXP8S sets Y0 = exp((Y0 - Y15)·Y13) lane by lane; clobbers Y1-Y3.
+#define EXP8S \
+	VSUBPS Y15, Y0, Y0 \
+	VMULPS Y13, Y0, Y0 \
+	EXPCORE
+
+// EXPCORE sets Y0 = exp(Y0) lane by lane; clobbers Y1-Y3.
+#define EXPCORE \
 	VMAXPS Y8, Y0, Y0 \
 	VMOVAPS Y14, Y1 \
 	VFMADD231PS Y4, Y0, Y1 \
@@ -93,12 +103,13 @@ sumdone:
 	VZEROUPPER
 	RET
 
-// func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64
+// func expStoreAVX2(dst *float32, x *float32, n int, m float32, s float32) float64
 TEXT ·expStoreAVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
 	VBROADCASTSS m+24(FP), Y15
+	VBROADCASTSS s+28(FP), Y13
 	LOADCONSTS
 	VXORPD Y10, Y10, Y10
 	VXORPD Y11, Y11, Y11
@@ -106,7 +117,7 @@ TEXT ·expStoreAVX2(SB), NOSPLIT, $0-40
 	JZ storedone
 storeloop:
 	VMOVUPS (SI), Y0
-	EXP8
+	EXP8S
 	VMOVUPS Y0, (DI)
 	ACC8
 	ADDQ $32, SI

@@ -42,31 +42,37 @@ func TestExpSumStore(t *testing.T) {
 			for _, v := range x {
 				m = max(m, v)
 			}
-			var want float64
-			wantVals := make([]float64, n)
-			for i, v := range x {
-				wantVals[i] = math.Exp(float64(v - m))
-				want += wantVals[i]
+			exps := func(s float32) (sum float64, vals []float64) {
+				vals = make([]float64, n)
+				for i, v := range x {
+					vals[i] = math.Exp(float64((v - m) * s))
+					sum += vals[i]
+				}
+				return sum, vals
 			}
+			want, _ := exps(1)
 			if got := ExpSum(x, m); math.Abs(got-want) > 1e-6*want {
 				t.Errorf("%s n=%d: ExpSum %v, want %v", path, n, got, want)
 			}
-			dst := make([]float32, n)
-			got := ExpStore(dst, x, m)
-			if math.Abs(got-want) > 1e-6*want {
-				t.Errorf("%s n=%d: ExpStore sum %v, want %v", path, n, got, want)
-			}
-			for i := range dst {
-				if math.Abs(float64(dst[i])-wantVals[i]) > 3e-7*wantVals[i]+1e-37 {
-					t.Fatalf("%s n=%d: exp[%d] = %v, want %v", path, n, i, dst[i], wantVals[i])
+			for _, s := range []float32{1, 0.125, 0.37} {
+				want, wantVals := exps(s)
+				dst := make([]float32, n)
+				got := ExpStore(dst, x, m, s)
+				if math.Abs(got-want) > 1e-6*want {
+					t.Errorf("%s n=%d s=%v: ExpStore sum %v, want %v", path, n, s, got, want)
 				}
-			}
-			// in place, and the same bits as into another buffer
-			cp := append([]float32(nil), x...)
-			ExpStore(cp, cp, m)
-			for i := range cp {
-				if cp[i] != dst[i] {
-					t.Fatalf("%s n=%d: in-place result differs at %d", path, n, i)
+				for i := range dst {
+					if math.Abs(float64(dst[i])-wantVals[i]) > 3e-7*wantVals[i]+1e-37 {
+						t.Fatalf("%s n=%d s=%v: exp[%d] = %v, want %v", path, n, s, i, dst[i], wantVals[i])
+					}
+				}
+				// in place, and the same bits as into another buffer
+				cp := append([]float32(nil), x...)
+				ExpStore(cp, cp, m, s)
+				for i := range cp {
+					if cp[i] != dst[i] {
+						t.Fatalf("%s n=%d s=%v: in-place result differs at %d", path, n, s, i)
+					}
 				}
 			}
 		}

@@ -63,7 +63,7 @@ func peakKernels() map[string]peakKernel {
 func expSumAVX2(x *float32, n int, m float32) float64
 
 //go:noescape
-func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64
+func expStoreAVX2(dst *float32, x *float32, n int, m, s float32) float64
 
 // useVectorExp reports whether the AVX2 exponential kernels run: on the
 // avx2 and avx512 paths.

@@ -12,7 +12,7 @@ func useVectorExp() bool { return false }
 
 func expSumAVX2(x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }
 
-func expStoreAVX2(dst *float32, x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }
+func expStoreAVX2(dst *float32, x *float32, n int, m, s float32) float64 { panic("kernels: no AVX2") }
 
 func geluAVX2(x *float32, n int) { panic("kernels: no AVX2") }
 
