@@ -68,13 +68,27 @@ type referenceFile struct {
 
 // TestReferenceFixtures compares every sequence of the fixtures'
 // reference.json (an independent float64 implementation of the Hugging
-// Face architectures) within 1e-4 relative.
+// Face architectures) within 1e-4 relative, on every kernel path this
+// machine runs (each packs the weights in its own layout).
 func TestReferenceFixtures(t *testing.T) {
 	root := sharedtest.Path(t, "fixtures/models")
 	dirs, _ := filepath.Glob(filepath.Join(root, "*", "reference.json"))
 	if len(dirs) < 5 {
 		t.Fatalf("found %d reference.json files under %s, want at least 5", len(dirs), root)
 	}
+	for _, path := range kernels.Paths() {
+		t.Run(path, func(t *testing.T) {
+			old := kernels.Path()
+			if err := kernels.SetPath(path); err != nil {
+				t.Fatal(err)
+			}
+			defer kernels.SetPath(old)
+			testReferenceFixtures(t, dirs)
+		})
+	}
+}
+
+func testReferenceFixtures(t *testing.T, dirs []string) {
 	for _, refPath := range dirs {
 		dir := filepath.Dir(refPath)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
