@@ -196,7 +196,7 @@ func (d *Decoder) Score(ctx context.Context, seqs []eval.TokenSeq) ([]eval.Token
 // whole vocabulary took 600–700 ms per prompt, 1024 by 2048 … ms.)
 const (
 	headRows = 1024
-	headCols = 1920 // a multiple of 192, as Packed.Cols requires
+	headCols = 2048 // a multiple of 64, as Packed.Cols requires
 )
 
 // Logits computes the LM head for n rows of final hidden states h [n, C]

@@ -1,19 +1,16 @@
 //go:build ignore
 
 // Asmgen writes the amd64 assembly of package kernels: the AVX2 and
-// AVX-512 matmul micro-kernels (one code block per row count), the AVX2
-// row kernels of attention and the FMA peak loops of the benchmarks.
+// AVX-512 matmul micro-kernels (one code block per row count 1..6), the
+// AVX2 row kernels of attention and the FMA peak loops of the benchmarks.
 // Run it from internal/kernels with
 //
 //	go generate
 //
 // (or go run asmgen.go). The register tiles are:
 //
-//	AVX2:    4 rows × 24 columns = 12 ymm accumulators (Y0–Y11),
-//	         B row in Y12–Y14 (one 24-column sub-panel), broadcasts of A in Y15.
-//	         Three FMAs per broadcast instead of the two of a 6×16 tile:
-//	         on Zen 3 the broadcasts, not the FMAs, bounded the 6×16 tile
-//	         (measured 67–85 against 84–99 GFLOP/s on one core).
+//	AVX2:    6 rows × 16 columns = 12 ymm accumulators (Y0–Y11),
+//	         B row in Y12–Y13, broadcasts of A in Y14–Y15.
 //	AVX-512: 6 rows × 64 columns = 24 zmm accumulators (Z0–Z23),
 //	         B row in Z24–Z27 (four 16-column sub-panels), broadcasts in Z28–Z29.
 //
@@ -69,7 +66,7 @@ func row(off int, base0, base3, idx string, r int) string {
 //
 //	AX, R11 = rows 0 and 3 of A; R8 = lda; BX = B; R13 = bstride;
 //	CX = kc; DI, R12 = rows 0 and 3 of C; R9 = ldc; DX = bias; SI = mode; R10 = mr.
-func gemmPrologue(e *asm, name string, maxMR int) {
+func gemmPrologue(e *asm, name string) {
 	e.b.WriteString("\n// func " + name + "(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)\n")
 	e.b.WriteString("TEXT ·" + name + "(SB), NOSPLIT, $0-80\n")
 	e.i("MOVQ a+0(FP), AX")
@@ -86,20 +83,20 @@ func gemmPrologue(e *asm, name string, maxMR int) {
 	e.i("ADDQ R8, R11")
 	e.i("LEAQ (DI)(R9*2), R12")
 	e.i("ADDQ R9, R12")
-	for mr := maxMR; mr >= 2; mr-- {
+	for mr := 6; mr >= 2; mr-- {
 		e.i("CMPQ R10, $%d", mr)
 		e.i("JEQ mr%d", mr)
 	}
 	e.i("JMP mr1")
 }
 
-// gemmAVX2 writes the 4×24 AVX2 micro-kernel. B is one 24-column
-// sub-panel: kc rows of 24 contiguous floats (96 bytes).
+// gemmAVX2 writes the 6×16 AVX2 micro-kernel. B is one 16-column
+// sub-panel: kc rows of 16 contiguous floats (64 bytes).
 func gemmAVX2(e *asm) {
-	e.comment("gemmAVX2 computes an mr×24 tile of C over kc steps of k (see gemmKernel).")
-	gemmPrologue(e, "gemmAVX2", 4)
-	for mr := 1; mr <= 4; mr++ {
-		acc := func(r, h int) string { return fmt.Sprintf("Y%d", 3*r+h) }
+	e.comment("gemmAVX2 computes an mr×16 tile of C over kc steps of k (see gemmKernel).")
+	gemmPrologue(e, "gemmAVX2")
+	for mr := 1; mr <= 6; mr++ {
+		acc := func(r, h int) string { return fmt.Sprintf("Y%d", 2*r+h) }
 		l := fmt.Sprintf("mr%d", mr)
 		e.label(l)
 		e.i("CMPQ SI, $1")
@@ -107,42 +104,39 @@ func gemmAVX2(e *asm) {
 		e.i("CMPQ SI, $2")
 		e.i("JEQ %s_bias", l)
 		for r := 0; r < mr; r++ {
-			for h := 0; h < 3; h++ {
+			for h := 0; h < 2; h++ {
 				e.i("VXORPS %s, %s, %s", acc(r, h), acc(r, h), acc(r, h))
 			}
 		}
 		e.i("JMP %s_k", l)
 		e.label(l + "_load")
 		for r := 0; r < mr; r++ {
-			for h := 0; h < 3; h++ {
+			for h := 0; h < 2; h++ {
 				e.i("VMOVUPS %s, %s", row(32*h, "DI", "R12", "R9", r), acc(r, h))
 			}
 		}
 		e.i("JMP %s_k", l)
 		e.label(l + "_bias")
-		for h := 0; h < 3; h++ {
-			e.i("VMOVUPS %d(DX), Y%d", 32*h, h)
-		}
+		e.i("VMOVUPS (DX), Y0")
+		e.i("VMOVUPS 32(DX), Y1")
 		for r := 1; r < mr; r++ {
-			for h := 0; h < 3; h++ {
-				e.i("VMOVAPS Y%d, %s", h, acc(r, h))
-			}
+			e.i("VMOVAPS Y0, %s", acc(r, 0))
+			e.i("VMOVAPS Y1, %s", acc(r, 1))
 		}
 		step := func(u int) {
-			for h := 0; h < 3; h++ {
-				e.i("VMOVUPS %d(BX), Y%d", 96*u+32*h, 12+h)
-			}
+			e.i("VMOVUPS %d(BX), Y12", 64*u)
+			e.i("VMOVUPS %d(BX), Y13", 64*u+32)
 			for r := 0; r < mr; r++ {
-				e.i("VBROADCASTSS %s, Y15", row(4*u, "AX", "R11", "R8", r))
-				for h := 0; h < 3; h++ {
-					e.i("VFMADD231PS Y%d, Y15, %s", 12+h, acc(r, h))
-				}
+				br := fmt.Sprintf("Y%d", 14+r%2)
+				e.i("VBROADCASTSS %s, %s", row(4*u, "AX", "R11", "R8", r), br)
+				e.i("VFMADD231PS Y12, %s, %s", br, acc(r, 0))
+				e.i("VFMADD231PS Y13, %s, %s", br, acc(r, 1))
 			}
 		}
-		gemmLoop(e, l, step, 96)
+		gemmLoop(e, l, step, 64)
 		e.label(l + "_store")
 		for r := 0; r < mr; r++ {
-			for h := 0; h < 3; h++ {
+			for h := 0; h < 2; h++ {
 				e.i("VMOVUPS %s, %s", acc(r, h), row(32*h, "DI", "R12", "R9", r))
 			}
 		}
@@ -185,7 +179,7 @@ func gemmLoop(e *asm, l string, step func(u int), bstep int) {
 // row from each.
 func gemmAVX512(e *asm) {
 	e.comment("gemmAVX512 computes an mr×64 tile of C over kc steps of k (see gemmKernel).")
-	gemmPrologue(e, "gemmAVX512", 6)
+	gemmPrologue(e, "gemmAVX512")
 	for mr := 1; mr <= 6; mr++ {
 		acc := func(r, s int) string { return fmt.Sprintf("Z%d", 4*r+s) }
 		l := fmt.Sprintf("mr%d", mr)

@@ -330,10 +330,10 @@ func floatsAt(p *float32, n int) []float32 {
 }
 
 // simGemm returns a gemmKernel that runs fn of the assembly file on the
-// interpreter with nr columns per call from sub-panels of sw columns. The
-// kernel may touch exactly the mr×kc block of A, the nr/sw sub-panel
-// blocks of B, the mr×nr tile of C and, in mode 2, nr floats of bias.
-func simGemm(t *testing.T, file, fn string, nr, sw int) gemmKernel {
+// interpreter with nr columns per call. The kernel may touch exactly the
+// mr×kc block of A, the nr/16 sub-panel blocks of B, the mr×nr tile of C
+// and, in mode 2, nr floats of bias.
+func simGemm(t *testing.T, file, fn string, nr int) gemmKernel {
 	p := loadProgram(t, file, fn)
 	return func(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int) {
 		m := &machine{t: t, gpr: map[string]int64{}}
@@ -346,8 +346,8 @@ func simGemm(t *testing.T, file, fn string, nr, sw int) gemmKernel {
 		for r := 0; r < mr; r++ {
 			add(unsafe.Pointer(a), uintptr(r)*lda, kc)
 		}
-		for s := 0; s < nr/sw; s++ {
-			add(unsafe.Pointer(b), uintptr(s)*bstride, kc*sw)
+		for s := 0; s < nr/subWidth; s++ {
+			add(unsafe.Pointer(b), uintptr(s)*bstride, kc*subWidth)
 		}
 		cs := make([][]float32, mr)
 		for r := range cs {

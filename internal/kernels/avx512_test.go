@@ -9,7 +9,7 @@ import (
 
 // chainTile is the reference of a gemmKernel call: every element is
 // init (0, C or bias) followed by one fused multiply-add per k, in order.
-func chainTile(a []float32, lda int, b []float32, bstride, kc int, c []float32, ldc int, bias []float32, mode, mr, nr, sw int) {
+func chainTile(a []float32, lda int, b []float32, bstride, kc int, c []float32, ldc int, bias []float32, mode, mr, nr int) {
 	for r := 0; r < mr; r++ {
 		for j := 0; j < nr; j++ {
 			var acc float32
@@ -20,7 +20,7 @@ func chainTile(a []float32, lda int, b []float32, bstride, kc int, c []float32, 
 				acc = bias[j]
 			}
 			for k := 0; k < kc; k++ {
-				acc = fma32(a[r*lda+k], b[j/sw*bstride+k*sw+j%sw], acc)
+				acc = fma32(a[r*lda+k], b[j/subWidth*bstride+k*subWidth+j%subWidth], acc)
 			}
 			c[r*ldc+j] = acc
 		}
@@ -46,21 +46,20 @@ func chainMatMul(a, b, bias []float32, m, k, n int) []float32 {
 	return out
 }
 
-// testTiles runs kernel, whose tiles are up to maxMR rows by nr columns
-// read from sub-panels of sw columns, on every row count, mode and a few
-// kc against chainTile, bit for bit.
-func testTiles(t *testing.T, kernel gemmKernel, maxMR, nr, sw int) {
+// testTiles runs kernel on every row count, mode and a few kc against
+// chainTile, bit for bit.
+func testTiles(t *testing.T, kernel gemmKernel, nr int) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, kc := range []int{1, 2, 3, 4, 5, 8, 13} {
 		for mode := modeZero; mode <= modeBias; mode++ {
-			for mr := 1; mr <= maxMR; mr++ {
-				lda, ldc, bstride := kc+3, nr+5, (kc+2)*sw
+			for mr := 1; mr <= rowTile; mr++ {
+				lda, ldc, bstride := kc+3, nr+5, (kc+2)*subWidth
 				a := randSlice(r, mr*lda)
-				b := randSlice(r, nr/sw*bstride)
+				b := randSlice(r, nr/subWidth*bstride)
 				c := randSlice(r, mr*ldc)
 				bias := randSlice(r, nr)
 				want := slices.Clone(c)
-				chainTile(a, lda, b, bstride, kc, want, ldc, bias, mode, mr, nr, sw)
+				chainTile(a, lda, b, bstride, kc, want, ldc, bias, mode, mr, nr)
 				kernel(&a[0], uintptr(4*lda), &b[0], uintptr(4*bstride), kc, &c[0], uintptr(4*ldc), &bias[0], mode, mr)
 				if !sameBits(c, want) {
 					t.Fatalf("kc=%d mode=%d mr=%d: tile differs from the FMA chain reference\ngot  %v\nwant %v", kc, mode, mr, c, want)
@@ -76,8 +75,8 @@ func TestSimulatorAgainstAVX2(t *testing.T) {
 	if !slices.Contains(Paths(), "avx2") {
 		t.Skip("avx2 not supported by this CPU: the interpreter cannot be validated here")
 	}
-	t.Run("gemm/hardware", func(t *testing.T) { testTiles(t, supported["avx2"].gemm, 4, 24, 24) })
-	t.Run("gemm/simulated", func(t *testing.T) { testTiles(t, simGemm(t, "gemm_avx2_amd64.s", "gemmAVX2", 24, 24), 4, 24, 24) })
+	t.Run("gemm/hardware", func(t *testing.T) { testTiles(t, supported["avx2"].gemm, subWidth) })
+	t.Run("gemm/simulated", func(t *testing.T) { testTiles(t, simGemm(t, "gemm_avx2_amd64.s", "gemmAVX2", subWidth), subWidth) })
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, sh := range rowShapes {
 		if sh.n == 0 {
@@ -102,19 +101,13 @@ func TestSimulatorAgainstAVX2(t *testing.T) {
 	}
 }
 
-// simulatedAVX512 is the avx512 path's driver settings around a kernel
-// run on the interpreter.
-func simulatedAVX512(kernel gemmKernel, kc int) *kernelPath {
-	return &kernelPath{name: "avx512-simulated", layout: layout{sw: 16, pad: 64}, mr: 6, nr: 64, kc: kc, gemm: kernel, dot: dotRowsGo, axpy: axpyRowsGo}
-}
-
 // TestAVX512Simulated checks the AVX-512 kernel text on the interpreter,
 // on every CPU: each tile bit for bit against the FMA chain reference, and
 // whole MatMuls through the avx512 path's driver settings (64-column
 // tiles, edge tiles, K blocks) against chainMatMul.
 func TestAVX512Simulated(t *testing.T) {
 	const file, fn = "gemm_avx512_amd64.s", "gemmAVX512"
-	t.Run("tiles", func(t *testing.T) { testTiles(t, simGemm(t, file, fn, 64, 16), 6, 64, 16) })
+	t.Run("tiles", func(t *testing.T) { testTiles(t, simGemm(t, file, fn, panelWidth), panelWidth) })
 	useThreads(t, 1) // the interpreter reports failures on the test goroutine
 	old := current.Load()
 	t.Cleanup(func() { current.Store(old) })
@@ -122,7 +115,8 @@ func TestAVX512Simulated(t *testing.T) {
 	for _, sh := range []struct{ m, k, n, kc int }{{1, 3, 1, 2}, {7, 20, 64, 8}, {13, 9, 130, 4}, {6, 17, 200, 17}} {
 		for _, withBias := range []bool{false, true} {
 			t.Run(fmt.Sprintf("matmul/M=%d/K=%d/N=%d/bias=%v", sh.m, sh.k, sh.n, withBias), func(t *testing.T) {
-				current.Store(simulatedAVX512(simGemm(t, file, fn, 64, 16), sh.kc))
+				kernel := simGemm(t, file, fn, panelWidth)
+				current.Store(&kernelPath{name: "avx512-simulated", nr: panelWidth, kc: sh.kc, gemm: kernel, dot: dotRowsGo, axpy: axpyRowsGo})
 				b, a := randSlice(r, sh.k*sh.n), randSlice(r, sh.m*sh.k)
 				var bias []float32
 				if withBias {

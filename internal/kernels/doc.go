@@ -1,8 +1,7 @@
 // Package kernels holds kshot's dense float32 kernels: a packed matrix
 // multiply with Go-assembly micro-kernels selected at run time by CPU
-// feature (MatMul, and MulRange for blocks of it such as attention's),
-// vector max, scale and exponential kernels, the row-wise dot and axpy
-// kernels of the trainer, and the persistent worker pool they share.
+// feature, the row-wise dot and axpy kernels attention uses, and the
+// persistent worker pool they share.
 //
 // Shapes follow llm.c's glossary: a is M×K (M rows of activations), the
 // weight W is K×N, packed once with PackKN or PackNK, and dst is M×N. All
@@ -13,9 +12,7 @@
 // Three implementations exist; the fastest one the CPU supports is used:
 //
 //   - "avx512": 6×64 register tiles (24 zmm accumulators), AVX-512F.
-//   - "avx2":   4×24 register tiles (12 ymm accumulators), AVX2 and FMA;
-//     three FMAs per broadcast of A, which on Zen 3 ran 15–25% faster
-//     than a 6×16 tile's two.
+//   - "avx2":   6×16 register tiles (12 ymm accumulators), AVX2 and FMA.
 //   - "portable": pure Go, every architecture (and builds tagged purego).
 //
 // The environment variable KSHOT_KERNELS (portable, avx2 or avx512) forces
@@ -24,14 +21,11 @@
 // CPUs without AVX-512, so its text is also checked on an interpreter of
 // the generated assembly in the tests.
 //
-// A packed matrix stores sub-panels of sw columns, each K rows of sw
-// contiguous floats, with N padded by zero columns: sw = 16 and N a
-// multiple of 64 on the portable and avx512 paths, sw = 24 and N a
-// multiple of 24 on avx2 (so that a tile's row of B is one contiguous
-// 96-byte load). A matrix takes the layout of the path current when it is
-// packed. MatMul cuts dst into jobs of up to 192 rows by about 64 columns
-// (smaller when there are fewer jobs than 4·Threads()), and each job runs
-// the micro-kernel over K in blocks that stay in cache.
+// A packed matrix pads N to a multiple of 64 columns with zeros and stores
+// 16-column sub-panels, each K rows of 16 contiguous floats; the layout is
+// the same for all paths. MatMul cuts dst into jobs of up to 192 rows by
+// 64 columns (smaller when there are fewer jobs than 4·Threads()), and each
+// job runs the micro-kernel over K in blocks that stay in cache.
 //
 // # Determinism
 //

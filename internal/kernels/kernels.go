@@ -8,26 +8,31 @@ import (
 )
 
 const (
-	// maxRows and maxCols bound a micro-kernel tile on every path.
-	maxRows = 6
-	maxCols = 64
+	// panelWidth is the column granularity of packed matrices: N is
+	// padded with zero columns to a multiple of it, for every path.
+	panelWidth = 64
+	// subWidth is the width of a sub-panel, the unit of the packed layout.
+	subWidth = 16
+	// rowTile is the largest number of rows a micro-kernel call handles.
+	rowTile = 6
 	// rowBlock is the number of rows of A a MatMul job works on when
-	// there is enough work to share out; a multiple of every path's mr.
+	// there is enough work to share out; a multiple of rowTile.
 	rowBlock = 192
 )
 
-// Packed is a K×N float32 matrix B stored for MatMul in the layout of the
-// path current when it was packed: N is padded with zero columns to a
-// multiple of pad and cut into sub-panels of sw columns, each sub-panel K
-// rows of sw contiguous values.
+// Packed is a K×N float32 matrix B stored for MatMul: N is padded with
+// zero columns to a multiple of 64 and cut into sub-panels of 16 columns,
+// each sub-panel K rows of 16 contiguous values. The layout is the same
+// for every code path.
 type Packed struct {
 	K, N int
-	layout
-	data []float32 // [subPanels][K][sw], 64-byte aligned
+	data []float32 // [subPanels][K][subWidth], 64-byte aligned
 }
 
-// subPanels returns the number of sub-panels, padding included.
-func (p *Packed) subPanels() int { return roundUp(p.N, p.pad) / p.sw }
+// subPanels returns the number of 16-column sub-panels, padding included.
+func (p *Packed) subPanels() int {
+	return (p.N + panelWidth - 1) / panelWidth * (panelWidth / subWidth)
+}
 
 // Bytes returns the memory the packed matrix occupies, in bytes.
 func (p *Packed) Bytes() int { return 4 * len(p.data) }
@@ -36,22 +41,15 @@ func newPacked(k, n int) *Packed {
 	if k <= 0 || n <= 0 {
 		panic(fmt.Sprintf("kernels: pack of a %d×%d matrix", k, n))
 	}
-	p := &Packed{K: k, N: n, layout: current.Load().layout}
-	size := p.subPanels() * k * p.sw
-	buf := make([]float32, size+16)
+	p := &Packed{K: k, N: n}
+	size := p.subPanels() * k * subWidth
+	buf := make([]float32, size+subWidth)
 	off := int(uintptr(unsafe.Pointer(&buf[0]))%64) / 4
 	if off != 0 {
-		off = 16 - off
+		off = subWidth - off
 	}
 	p.data = buf[off : off+size : off+size]
 	return p
-}
-
-// check panics if w was packed for a path with another layout than pt.
-func (pt *kernelPath) check(w *Packed) {
-	if w.layout != pt.layout {
-		panic(fmt.Sprintf("kernels: a matrix packed with %d-column sub-panels used on the %s path, which reads %d-column ones: pack it again after SetPath", w.sw, pt.name, pt.sw))
-	}
 }
 
 // NewPacked returns a K×N packed matrix of zeros, to be filled with SetRows
@@ -87,12 +85,17 @@ func (p *Packed) SetRows(r0 int, src []float32, ld, n int) {
 	if r0 < 0 || n < 0 || r0+n > p.K || ld < p.N || (n > 0 && len(src) < (n-1)*ld+p.N) {
 		panic(fmt.Sprintf("kernels: SetRows(%d, %d rows, ld %d) of a %d×%d matrix from %d values", r0, n, ld, p.K, p.N, len(src)))
 	}
-	sw, sub := p.sw, p.K*p.sw
-	for c0 := 0; c0 < p.N; c0 += sw {
-		dst := p.data[c0/sw*sub+r0*sw:]
-		w := min(sw, p.N-c0)
+	sub := p.K * subWidth
+	for c0 := 0; c0 < p.N; c0 += subWidth {
+		dst := p.data[c0/subWidth*sub+r0*subWidth:]
+		if w := p.N - c0; w < subWidth {
+			for i := 0; i < n; i++ {
+				copy(dst[i*subWidth:i*subWidth+w], src[i*ld+c0:])
+			}
+			continue
+		}
 		for i := 0; i < n; i++ {
-			copy(dst[i*sw:i*sw+w], src[i*ld+c0:])
+			*(*[subWidth]float32)(dst[i*subWidth:]) = *(*[subWidth]float32)(src[i*ld+c0:])
 		}
 	}
 }
@@ -104,14 +107,14 @@ func (p *Packed) SetColumns(j0 int, src []float32, ld, n int) {
 	if j0 < 0 || n < 0 || j0+n > p.N || ld < p.K || (n > 0 && len(src) < (n-1)*ld+p.K) {
 		panic(fmt.Sprintf("kernels: SetColumns(%d, %d columns, ld %d) of a %d×%d matrix from %d values", j0, n, ld, p.K, p.N, len(src)))
 	}
-	sw, sub := p.sw, p.K*p.sw
+	sub := p.K * subWidth
 	for i := 0; i < n; {
 		j := j0 + i
-		lane := j % sw
-		cnt := min(sw-lane, n-i) // columns in this sub-panel
-		dst := p.data[j/sw*sub+lane:]
+		lane := j % subWidth
+		cnt := min(subWidth-lane, n-i) // columns in this sub-panel
+		dst := p.data[j/subWidth*sub+lane:]
 		for k := 0; k < p.K; k++ {
-			row := dst[k*sw : k*sw+cnt]
+			row := dst[k*subWidth : k*subWidth+cnt]
 			for g := range row {
 				row[g] = src[(i+g)*ld+k]
 			}
@@ -121,15 +124,14 @@ func (p *Packed) SetColumns(j0 int, src []float32, ld, n int) {
 }
 
 // Cols returns columns [c0, c1) of p as a packed matrix that shares p's
-// memory; c0 must be a multiple of 192 (of every layout's pad). MatMul
-// with it computes exactly the same elements as with p (each element's
-// arithmetic depends only on K), so a wide product can be done a block of
-// columns at a time.
+// memory; c0 must be a multiple of 64. MatMul with it computes exactly
+// the same elements as with p (each element's arithmetic depends only on
+// K), so a wide product can be done a block of columns at a time.
 func (p *Packed) Cols(c0, c1 int) *Packed {
-	if c0 < 0 || c0%p.pad != 0 || c1 <= c0 || c1 > p.N {
-		panic(fmt.Sprintf("kernels: Cols(%d, %d) of a %d×%d matrix padded to %d columns", c0, c1, p.K, p.N, p.pad))
+	if c0 < 0 || c0%panelWidth != 0 || c1 <= c0 || c1 > p.N {
+		panic(fmt.Sprintf("kernels: Cols(%d, %d) of a %d×%d matrix", c0, c1, p.K, p.N))
 	}
-	return &Packed{K: p.K, N: c1 - c0, layout: p.layout, data: p.data[c0/p.sw*p.K*p.sw:]}
+	return &Packed{K: p.K, N: c1 - c0, data: p.data[c0/subWidth*p.K*subWidth:]}
 }
 
 // MatMul computes dst = a·W + bias, where a is a row-major M×K matrix, W
@@ -146,20 +148,19 @@ func MatMul(dst, a []float32, m int, w *Packed, bias []float32) {
 		return
 	}
 	pt := current.Load()
-	pt.check(w)
-	nr, mr := pt.nr, pt.mr
+	nr := pt.nr
 	tiles := (n + nr - 1) / nr
 	// A job is a block of rows times a block of column tiles. Start from
-	// about 64-column, rowBlock-row jobs and halve them until every thread
-	// has a few jobs or they cannot shrink further.
-	tilesPer := max(1, maxCols/nr)
-	rowsPer := min(rowBlock, roundUp(m, mr))
+	// 64-column, rowBlock-row jobs and halve them until every thread has a
+	// few jobs or they cannot shrink further.
+	tilesPer := panelWidth / nr
+	rowsPer := min(rowBlock, roundUp(m, rowTile))
 	want := 4 * Threads()
 	for (tiles+tilesPer-1)/tilesPer*((m+rowsPer-1)/rowsPer) < want {
 		if tilesPer > 1 {
 			tilesPer = (tilesPer + 1) / 2
-		} else if rowsPer > mr {
-			rowsPer = roundUp(rowsPer/2, mr)
+		} else if rowsPer > rowTile {
+			rowsPer = roundUp(rowsPer/2, rowTile)
 		} else {
 			break
 		}
@@ -204,21 +205,20 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 		return
 	}
 	pt := current.Load()
-	pt.check(w)
-	nr, sw := pt.nr, w.sw
-	sub := w.K * sw
-	padded := roundUp(w.N, w.pad) // columns the packed data holds
-	var tmp [maxRows * maxCols]float32
-	for c := n0 - n0%sw; c < n1; {
+	nr := pt.nr
+	sub := w.K * subWidth
+	padded := roundUp(w.N, panelWidth) // columns the packed data holds
+	var tmp [rowTile * panelWidth]float32
+	for c := n0 &^ (subWidth - 1); c < n1; {
 		t0 := c // the tile holds columns [t0, t0+nr) of W
 		if t0+nr > padded {
 			t0 = padded - nr
 		}
 		lo, hi := max(c, n0), min(t0+nr, n1) // the part of it dst wants
 		direct := lo == t0 && hi == t0+nr
-		b := w.data[t0/sw*sub:]
-		for i := 0; i < m; i += pt.mr {
-			mr := min(pt.mr, m-i)
+		b := w.data[t0/subWidth*sub:]
+		for i := 0; i < m; i += rowTile {
+			mr := min(rowTile, m-i)
 			cp, ld := &tmp[0], uintptr(4*nr)
 			if direct {
 				cp, ld = &dst[i*ldc+t0-n0], uintptr(4*ldc)
@@ -232,7 +232,7 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 				if kb == k0 && !add {
 					mode = modeZero
 				}
-				pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*sw], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, mr)
+				pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, mr)
 			}
 			if !direct {
 				for r := 0; r < mr; r++ {
@@ -247,8 +247,8 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 // block computes rows [r0,r1) and column tiles [t0,t1) of MatMul's dst;
 // tile t holds columns [t·nr, (t+1)·nr).
 func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1, t0, t1 int) {
-	k, n, nr, sw := w.K, w.N, pt.nr, w.sw
-	sub := k * sw
+	k, n, nr := w.K, w.N, pt.nr
+	sub := k * subWidth
 	bstride := uintptr(4 * sub)
 	lda, ldc := uintptr(4*k), uintptr(4*n)
 	full := min(t1, n/nr) // tiles [t0, full) lie entirely inside dst
@@ -256,7 +256,7 @@ func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1,
 		kl := min(pt.kc, k-kb)
 		for t := t0; t < full; t++ {
 			c0 := t * nr
-			b := &w.data[c0/sw*sub+kb*sw]
+			b := &w.data[c0/subWidth*sub+kb*subWidth]
 			mode, bp := modeLoad, (*float32)(nil)
 			if kb == 0 {
 				mode = modeZero
@@ -264,8 +264,8 @@ func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1,
 					mode, bp = modeBias, &bias[c0]
 				}
 			}
-			for i := r0; i < r1; i += pt.mr {
-				pt.gemm(&a[i*k+kb], lda, b, bstride, kl, &dst[i*n+c0], ldc, bp, mode, min(pt.mr, r1-i))
+			for i := r0; i < r1; i += rowTile {
+				pt.gemm(&a[i*k+kb], lda, b, bstride, kl, &dst[i*n+c0], ldc, bp, mode, min(rowTile, r1-i))
 			}
 		}
 	}
@@ -278,17 +278,17 @@ func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1,
 // past N: the kernel writes to a scratch tile that is then copied out.
 // The arithmetic per element is the same as for the other tiles.
 func (pt *kernelPath) edgeTile(dst, a []float32, w *Packed, bias []float32, r0, r1, t int) {
-	k, n, nr, sw := w.K, w.N, pt.nr, w.sw
-	sub := k * sw
+	k, n, nr := w.K, w.N, pt.nr
+	sub := k * subWidth
 	c0 := t * nr
 	cols := n - c0
-	var tmp [maxRows * maxCols]float32
-	var bb [maxCols]float32
+	var tmp [rowTile * panelWidth]float32
+	var bb [panelWidth]float32
 	if bias != nil {
 		copy(bb[:], bias[c0:n])
 	}
-	for i := r0; i < r1; i += pt.mr {
-		mr := min(pt.mr, r1-i)
+	for i := r0; i < r1; i += rowTile {
+		mr := min(rowTile, r1-i)
 		for kb := 0; kb < k; kb += pt.kc {
 			kl := min(pt.kc, k-kb)
 			mode := modeLoad
@@ -298,7 +298,7 @@ func (pt *kernelPath) edgeTile(dst, a []float32, w *Packed, bias []float32, r0, 
 					mode = modeBias
 				}
 			}
-			pt.gemm(&a[i*k+kb], uintptr(4*k), &w.data[c0/sw*sub+kb*sw], uintptr(4*sub),
+			pt.gemm(&a[i*k+kb], uintptr(4*k), &w.data[c0/subWidth*sub+kb*subWidth], uintptr(4*sub),
 				kl, &tmp[0], uintptr(4*nr), &bb[0], mode, mr)
 		}
 		for r := 0; r < mr; r++ {
@@ -344,8 +344,8 @@ func (p *Packed) Column(dst []float32, j int) {
 	if j < 0 || j >= p.N || len(dst) < p.K {
 		panic(fmt.Sprintf("kernels: Column(%d) of a %d×%d matrix into %d values", j, p.K, p.N, len(dst)))
 	}
-	base := (j/p.sw)*p.K*p.sw + j%p.sw
+	base := (j/subWidth)*p.K*subWidth + j%subWidth
 	for k := range dst[:p.K] {
-		dst[k] = p.data[base+k*p.sw]
+		dst[k] = p.data[base+k*subWidth]
 	}
 }

@@ -39,10 +39,10 @@ func hasAVX512() bool { return hasAVX2() && cpu.X86.HasAVX512F }
 func archPaths() []*kernelPath {
 	var ps []*kernelPath
 	if hasAVX2() {
-		ps = append(ps, &kernelPath{name: "avx2", layout: layout{sw: 24, pad: 24}, mr: 4, nr: 24, kc: 768, gemm: gemmAVX2, dot: dotRows, axpy: axpyRows})
+		ps = append(ps, &kernelPath{name: "avx2", nr: subWidth, kc: 384, gemm: gemmAVX2, dot: dotRows, axpy: axpyRows})
 	}
 	if hasAVX512() {
-		ps = append(ps, &kernelPath{name: "avx512", layout: layout{sw: 16, pad: 64}, mr: 6, nr: 64, kc: 512, gemm: gemmAVX512, dot: dotRows, axpy: axpyRows})
+		ps = append(ps, &kernelPath{name: "avx512", nr: panelWidth, kc: 512, gemm: gemmAVX512, dot: dotRows, axpy: axpyRows})
 	}
 	return ps
 }

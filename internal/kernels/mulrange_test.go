@@ -102,7 +102,8 @@ func TestMulRangeAVX512Simulated(t *testing.T) {
 	useThreads(t, 1) // the interpreter reports failures on the test goroutine
 	old := current.Load()
 	t.Cleanup(func() { current.Store(old) })
-	current.Store(simulatedAVX512(simGemm(t, "gemm_avx512_amd64.s", "gemmAVX512", 64, 16), 8))
+	kernel := simGemm(t, "gemm_avx512_amd64.s", "gemmAVX512", panelWidth)
+	current.Store(&kernelPath{name: "avx512-simulated", nr: panelWidth, kc: 8, gemm: kernel, dot: dotRowsGo, axpy: axpyRowsGo})
 	r := rand.New(rand.NewPCG(33, 34))
 	for _, sh := range mulRangeShapes[:5] {
 		t.Run(fmt.Sprintf("%+v", sh), func(t *testing.T) {
@@ -166,7 +167,7 @@ func TestCols(t *testing.T) {
 			a, bias := randSlice(r, m*k), randSlice(r, n)
 			full := make([]float32, m*n)
 			MatMul(full, a, m, w, bias)
-			for _, c := range [][2]int{{0, 192}, {192, 250}, {192, 300}, {0, 300}} {
+			for _, c := range [][2]int{{0, 64}, {64, 200}, {256, 300}, {0, 300}} {
 				wc := c[1] - c[0]
 				got := make([]float32, m*wc)
 				MatMul(got, a, m, w.Cols(c[0], c[1]), bias[c[0]:c[1]])

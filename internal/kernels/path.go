@@ -7,12 +7,12 @@ import (
 	"sync/atomic"
 )
 
-// gemmKernel computes an mr×nr tile of C (1 ≤ mr ≤ the path's mr) over kc
-// steps of k. Row r of A starts at a + r·lda bytes, row r of C at c + r·ldc
-// bytes; B is nr/sw sub-panels bstride bytes apart, each kc rows of sw
-// contiguous floats. Every element starts from 0 (mode 0), its value in C
-// (mode 1) or bias[column] (mode 2, bias holds nr floats) and adds
-// a[r][k]·b[k][column] for k = 0, 1, …, kc-1 in order.
+// gemmKernel computes an mr×nr tile of C (1 ≤ mr ≤ rowTile) over kc steps
+// of k. Row r of A starts at a + r·lda bytes, row r of C at c + r·ldc
+// bytes; B is nr/subWidth sub-panels bstride bytes apart, each kc rows of
+// subWidth contiguous floats. Every element starts from 0 (mode 0), its
+// value in C (mode 1) or bias[column] (mode 2, bias holds nr floats) and
+// adds a[r][k]·b[k][column] for k = 0, 1, …, kc-1 in order.
 type gemmKernel func(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
 
 const (
@@ -21,16 +21,10 @@ const (
 	modeBias = 2
 )
 
-// layout is how a path's kernel wants B packed: sub-panels of sw columns,
-// N padded with zero columns to a multiple of pad.
-type layout struct{ sw, pad int }
-
 // kernelPath is one implementation of the kernels.
 type kernelPath struct {
 	name string
-	layout
-	mr   int // rows per micro-kernel call, at most maxRows
-	nr   int // columns per micro-kernel call: a multiple of sw dividing pad, at most maxCols
+	nr   int // columns per micro-kernel call, a multiple of subWidth dividing panelWidth
 	kc   int // K block: the kernel is called over at most kc steps of k
 	gemm gemmKernel
 	dot  func(dst, q, k []float32, n, d int) // DotRows with checked shapes, n, d ≥ 1
@@ -83,11 +77,8 @@ func Path() string { return current.Load().name }
 
 // SetPath selects the code path by name ("portable", "avx2" or "avx512").
 // It returns an error for an unknown name or a path this CPU lacks the
-// instructions for, and leaves the path unchanged then. A matrix is packed
-// in the layout of the path current when it is packed (avx2 uses 24-column
-// sub-panels, portable and avx512 16-column ones): after a switch to a
-// path with another layout, pack again. Calls already running finish on
-// the old path.
+// instructions for, and leaves the path unchanged then. Packed matrices
+// do not depend on the path; calls already running finish on the old one.
 func SetPath(name string) error {
 	p := supported[name]
 	if p == nil {

@@ -4,35 +4,33 @@ import "unsafe"
 
 // portablePath is the pure-Go path every CPU can run.
 var portablePath = &kernelPath{
-	name:   "portable",
-	layout: layout{sw: 16, pad: 64},
-	mr:     6,
-	nr:     16,
-	kc:     256,
-	gemm:   gemmGo,
-	dot:    dotRowsGo,
-	axpy:   axpyRowsGo,
+	name: "portable",
+	nr:   subWidth,
+	kc:   256,
+	gemm: gemmGo,
+	dot:  dotRowsGo,
+	axpy: axpyRowsGo,
 }
 
-// gemmGo is the gemmKernel of the portable path, nr = sw = 16. The compiler
+// gemmGo is the gemmKernel of the portable path, nr = 16. The compiler
 // keeps the eight accumulators of a half tile in registers.
 func gemmGo(a *float32, lda uintptr, b *float32, _ uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int) {
-	bs := unsafe.Slice(b, kc*16)
+	bs := unsafe.Slice(b, kc*subWidth)
 	for r := 0; r < mr; r++ {
 		arow := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(a), uintptr(r)*lda)), kc)
-		crow := (*[16]float32)(unsafe.Add(unsafe.Pointer(c), uintptr(r)*ldc))
-		var init [16]float32
+		crow := (*[subWidth]float32)(unsafe.Add(unsafe.Pointer(c), uintptr(r)*ldc))
+		var init [subWidth]float32
 		switch mode {
 		case modeLoad:
 			init = *crow
 		case modeBias:
-			init = *(*[16]float32)(unsafe.Pointer(bias))
+			init = *(*[subWidth]float32)(unsafe.Pointer(bias))
 		}
-		for h := 0; h < 16; h += 8 {
+		for h := 0; h < subWidth; h += 8 {
 			s0, s1, s2, s3 := init[h], init[h+1], init[h+2], init[h+3]
 			s4, s5, s6, s7 := init[h+4], init[h+5], init[h+6], init[h+7]
 			for kk, x := range arow {
-				bk := (*[8]float32)(bs[kk*16+h:])
+				bk := (*[8]float32)(bs[kk*subWidth+h:])
 				s0 += x * bk[0]
 				s1 += x * bk[1]
 				s2 += x * bk[2]
