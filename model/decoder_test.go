@@ -69,7 +69,7 @@ type referenceFile struct {
 // TestReferenceFixtures compares every sequence of the fixtures'
 // reference.json (an independent float64 implementation of the Hugging
 // Face architectures) within 1e-4 relative, on every kernel path this
-// machine runs (each packs the weights in its own layout).
+// machine runs.
 func TestReferenceFixtures(t *testing.T) {
 	root := sharedtest.Path(t, "fixtures/models")
 	dirs, _ := filepath.Glob(filepath.Join(root, "*", "reference.json"))

@@ -93,3 +93,26 @@ func BenchmarkRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMicroKernel runs the current path's micro-kernel on one tile
+// with A and B in cache (kc = 64 and 256): the kernel's own ceiling,
+// without the memory traffic of a whole product.
+func BenchmarkMicroKernel(b *testing.B) {
+	pt := current.Load()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, kc := range []int{64, 256} {
+		b.Run(fmt.Sprintf("%s/kc=%d", pt.name, kc), func(b *testing.B) {
+			a := randSlice(r, rowTile*kc)
+			w := PackKN(randSlice(r, kc*pt.nr), kc, pt.nr)
+			c := make([]float32, rowTile*pt.nr)
+			n := 0
+			for b.Loop() {
+				for range 100 {
+					pt.gemm(&a[0], uintptr(4*kc), &w.data[0], uintptr(4*kc*subWidth), kc, &c[0], uintptr(4*pt.nr), nil, modeZero, rowTile)
+				}
+				n += 100
+			}
+			b.ReportMetric(2*float64(n*rowTile*pt.nr*kc)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -39,7 +39,7 @@ func hasAVX512() bool { return hasAVX2() && cpu.X86.HasAVX512F }
 func archPaths() []*kernelPath {
 	var ps []*kernelPath
 	if hasAVX2() {
-		ps = append(ps, &kernelPath{name: "avx2", nr: subWidth, kc: 384, gemm: gemmAVX2, dot: dotRows, axpy: axpyRows})
+		ps = append(ps, &kernelPath{name: "avx2", nr: subWidth, kc: 768, gemm: gemmAVX2, dot: dotRows, axpy: axpyRows})
 	}
 	if hasAVX512() {
 		ps = append(ps, &kernelPath{name: "avx512", nr: panelWidth, kc: 512, gemm: gemmAVX512, dot: dotRows, axpy: axpyRows})
