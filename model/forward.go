@@ -85,7 +85,7 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 	// x = wte[token] + wpe[position]  [N, C]
 	for i, s := range segs {
 		p0 := s.pastLen() + s.kv.n
-		parallelRows(len(s.tokens), func(r0, r1 int) {
+		parallelParts(len(s.tokens), func(r0, r1 int) {
 			for r := r0; r < r1; r++ {
 				dst := ws.x[(rowStart[i]+r)*C : (rowStart[i]+r+1)*C]
 				w.TokenEmbedding(dst, s.tokens[r])
@@ -265,7 +265,7 @@ func (a *attnBlock) run(ws *workspace) {
 // of n rows of width c; dst may equal src. Statistics in float64, summed
 // in four interleaved partial sums (a fixed order that depends only on c).
 func layerNorm(dst, src []float32, ln LayerNorm, n, c int, eps float64) {
-	parallelRows(n, func(r0, r1 int) {
+	parallelParts(n, func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			x := src[r*c : (r+1)*c]
 			mean := sum4(x) / float64(c)
@@ -312,9 +312,9 @@ func sq4(x []float32, mean float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// parallelRows splits rows [0,n) into up to 4·Threads() contiguous parts
-// and calls f on each, in parallel.
-func parallelRows(n int, f func(r0, r1 int)) {
+// parallelParts splits [0,n) (rows or elements) into up to 4·Threads()
+// contiguous parts and calls f on each, in parallel.
+func parallelParts(n int, f func(lo, hi int)) {
 	parts := min(n, 4*kernels.Threads())
 	if parts == 0 {
 		return
@@ -325,23 +325,18 @@ func parallelRows(n int, f func(r0, r1 int)) {
 	})
 }
 
-// addInPlace adds src to dst element by element, in parallel chunks.
+// addInPlace adds src to dst element by element, in parallel.
 func addInPlace(dst, src []float32) {
-	const chunk = 1 << 14
-	kernels.Parallel((len(src)+chunk-1)/chunk, func(i int) {
-		d, s := dst[i*chunk:min(len(src), (i+1)*chunk)], src[i*chunk:min(len(src), (i+1)*chunk)]
-		for j, v := range s {
-			d[j] += v
+	parallelParts(len(src), func(lo, hi int) {
+		for j, v := range src[lo:hi] {
+			dst[lo+j] += v
 		}
 	})
 }
 
-// activate applies f to every element of x in place, in parallel chunks.
+// activate applies f to every element of x in place, in parallel.
 func activate(x []float32, f func([]float32)) {
-	const chunk = 1 << 14
-	kernels.Parallel((len(x)+chunk-1)/chunk, func(i int) {
-		f(x[i*chunk : min(len(x), (i+1)*chunk)])
-	})
+	parallelParts(len(x), func(lo, hi int) { f(x[lo:hi]) })
 }
 
 // activation returns the function Hugging Face computes for name, applied
