@@ -18,8 +18,9 @@ type LM struct {
 	Hits, Misses int64
 }
 
-// Wrap returns lm backed by c; model identifies the model's weights and
-// tokenizer exactly (model.ContentHash).
+// Wrap returns lm backed by c; model identifies exactly what the scores
+// depend on: the model's weights and tokenizer, and for the built-in
+// decoder its arithmetic (model.ScoreKey).
 func Wrap(lm eval.LanguageModel, c *Cache, model string) *LM {
 	return &LM{inner: lm, c: c, model: model}
 }

@@ -339,7 +339,7 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			}
 			lm, tokens = tlm, tlm.TokensProcessed
 			if c != nil {
-				if key, err = model.ContentHash(dir); err != nil {
+				if key, err = model.ScoreKey(dir); err != nil {
 					return err
 				}
 			}
