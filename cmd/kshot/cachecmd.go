@@ -15,7 +15,7 @@ func cmdCache(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sub := args[0]
 	fs := newFlagSet("cache "+sub, stderr)
 	dir := fs.String("cache-dir", "", "request cache directory (default: the user cache directory's kshot folder)")
-	modelKey := fs.String("model", "", "prune: only this model's entries (its content hash, as stats prints)")
+	modelKey := fs.String("model", "", "prune: only this model's entries (its key, as stats prints it)")
 	older := fs.Duration("older-than", 0, "prune: only entries written longer ago than this (e.g. 720h)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
