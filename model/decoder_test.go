@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -225,10 +226,30 @@ func TestTinyRandomGPT2(t *testing.T) {
 
 // TestBatchInvariance checks that a sequence's scores are bit-identical
 // alone, inside a batch, sharing a prefix with other sequences, and on
-// one or two threads.
+// one or two threads; for a short context and for one longer than an
+// attention job's block of rows (so that the blocks fall differently
+// alone and after a shared prefix), with global attention (gpt2) and
+// GPT-Neo's alternating local attention.
 func TestBatchInvariance(t *testing.T) {
-	d := loadDecoder(t, sharedtest.Path(t, "fixtures/models/gpt2-tiny"))
-	ctx := []int{464, 3290, 318, 257, 1332, 286, 262, 995, 290, 340, 373, 13, 198, 464}
+	long := make([]int, 37)
+	for i := range long {
+		long[i] = 200 + 17*i
+	}
+	for _, tc := range []struct {
+		model string
+		ctx   []int
+	}{
+		{"gpt2-tiny", []int{464, 3290, 318, 257, 1332, 286, 262, 995, 290, 340, 373, 13, 198, 464}},
+		{"gpt2-tiny", long},
+		{"gpt-neo-tiny", long},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tc.model, len(tc.ctx)), func(t *testing.T) {
+			testBatchInvariance(t, loadDecoder(t, sharedtest.Path(t, "fixtures/models/"+tc.model)), tc.ctx)
+		})
+	}
+}
+
+func testBatchInvariance(t *testing.T, d *Decoder, ctx []int) {
 	seq := func(cont ...int) eval.TokenSeq {
 		return eval.TokenSeq{Tokens: append(append([]int{}, ctx...), cont...), From: len(ctx)}
 	}
