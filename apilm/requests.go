@@ -360,24 +360,7 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 	out := make([]eval.GenerateResult, len(reqs))
 	for i, a := range ans {
 		text, _ := firstChoice(a.c)
-		out[i].Text = cutAtStop(text, reqs[i].Until)
+		out[i].Text, _ = eval.CutAtStop(text, reqs[i].Until)
 	}
 	return out, nil
-}
-
-// cutAtStop cuts s before the earliest occurrence of any stop string.
-func cutAtStop(s string, until []string) string {
-	cut := -1
-	for _, u := range until {
-		if u == "" {
-			continue
-		}
-		if i := strings.Index(s, u); i >= 0 && (cut < 0 || i < cut) {
-			cut = i
-		}
-	}
-	if cut < 0 {
-		return s
-	}
-	return s[:cut]
 }

@@ -201,7 +201,7 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 		if eot >= 0 && gen[len(gen)-1] == eot {
 			return true
 		}
-		_, hit := cutAtStop(m.tok.Decode(gen), reqs[i].Until)
+		_, hit := CutAtStop(m.tok.Decode(gen), reqs[i].Until)
 		return hit
 	}
 	gens, err := m.scorer.Generate(ctx, treqs, stop)
@@ -214,7 +214,7 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 		if eot >= 0 && len(g) > 0 && g[len(g)-1] == eot {
 			g = g[:len(g)-1]
 		}
-		out[i].Text, _ = cutAtStop(m.tok.Decode(g), reqs[i].Until)
+		out[i].Text, _ = CutAtStop(m.tok.Decode(g), reqs[i].Until)
 	}
 	return out, nil
 }
@@ -238,8 +238,10 @@ func (m *TokenLM) bannedTokens(words []string) []int {
 	return ids
 }
 
-// cutAtStop cuts s before the earliest occurrence of any stop string.
-func cutAtStop(s string, until []string) (string, bool) {
+// CutAtStop cuts s before the earliest occurrence of any of the stop
+// strings (empty ones are ignored) and reports whether one occurred: how
+// a generation request's Until applies, for every backend.
+func CutAtStop(s string, until []string) (string, bool) {
 	cut := -1
 	for _, u := range until {
 		if u == "" {

@@ -222,7 +222,7 @@ func (s *Server) generate(ctx context.Context, works []*work) error {
 		if eot >= 0 && gen[len(gen)-1] == eot {
 			return true
 		}
-		_, hit := cutAtStop(s.tok.Decode(gen), stops[i])
+		_, hit := eval.CutAtStop(s.tok.Decode(gen), stops[i])
 		return hit
 	}
 	gens, err := s.m.Generate(ctx, reqs, stop)
@@ -237,7 +237,7 @@ func (s *Server) generate(ctx context.Context, works []*work) error {
 		if eot >= 0 && len(g) > 0 && g[len(g)-1] == eot {
 			g, r.stopped = g[:len(g)-1], true
 		}
-		text, hit := cutAtStop(s.tok.Decode(g), stops[i])
+		text, hit := eval.CutAtStop(s.tok.Decode(g), stops[i])
 		r.text, r.stopped = text, r.stopped || hit
 		// Keep the tokens that start before the cut.
 		keep, off := 0, 0

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/kshot-eval/kshot/model"
 )
@@ -231,22 +230,4 @@ func parsePrompt(raw json.RawMessage, tok model.Tokenizer, maxPrompts int) ([][]
 		}
 	}
 	return prompts, nil
-}
-
-// cutAtStop cuts s before the earliest occurrence of any stop string, as
-// eval.TokenLM does.
-func cutAtStop(s string, stop []string) (string, bool) {
-	cut := -1
-	for _, u := range stop {
-		if u == "" {
-			continue
-		}
-		if i := strings.Index(s, u); i >= 0 && (cut < 0 || i < cut) {
-			cut = i
-		}
-	}
-	if cut < 0 {
-		return s, false
-	}
-	return s[:cut], true
 }
