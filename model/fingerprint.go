@@ -110,8 +110,8 @@ func readSafetensorsHeader(path string) ([]byte, error) {
 		return nil, &FileError{File: path, Msg: fmt.Sprintf("file is %d bytes, too short for the 8-byte header length", st.Size()), Hint: "the file is truncated"}
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
-	if n > uint64(st.Size()-8) || n > maxHeaderLen {
-		return nil, &FileError{File: path, Msg: fmt.Sprintf("header length %d runs past the end of the %d-byte file", n, st.Size()), Hint: "the file is truncated or not a safetensors file"}
+	if err := checkHeaderLen(path, n, st.Size()); err != nil {
+		return nil, err
 	}
 	buf := make([]byte, 8+n)
 	copy(buf, lenBuf[:])

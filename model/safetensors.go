@@ -247,16 +247,25 @@ func OpenSafetensors(path string) (*SafetensorsFile, error) {
 	return sf, nil
 }
 
+// checkHeaderLen checks the header length n read from the first 8 bytes of
+// the size-byte safetensors file at path.
+func checkHeaderLen(path string, n uint64, size int64) error {
+	if n > uint64(size-8) {
+		return &FileError{File: path, Msg: fmt.Sprintf("header length %d runs past the end of the %d-byte file", n, size), Hint: "the file is truncated or not a safetensors file"}
+	}
+	if n > maxHeaderLen {
+		return &FileError{File: path, Msg: fmt.Sprintf("header length %d exceeds the %d-byte limit", n, maxHeaderLen)}
+	}
+	return nil
+}
+
 // newSafetensorsFile parses the safetensors file held in mapped, which
 // must be at least 8 bytes long.
 func newSafetensorsFile(path string, mapped []byte) (*SafetensorsFile, error) {
 	size := uint64(len(mapped))
 	n := binary.LittleEndian.Uint64(mapped[:8])
-	if n > size-8 {
-		return nil, &FileError{File: path, Msg: fmt.Sprintf("header length %d runs past the end of the %d-byte file", n, size), Hint: "the file is truncated or not a safetensors file"}
-	}
-	if n > maxHeaderLen {
-		return nil, &FileError{File: path, Msg: fmt.Sprintf("header length %d exceeds the %d-byte limit", n, maxHeaderLen)}
+	if err := checkHeaderLen(path, n, int64(size)); err != nil {
+		return nil, err
 	}
 	h, err := ParseSafetensorsHeader(mapped[8:8+n], int64(size-8-n))
 	if err != nil {
