@@ -110,18 +110,7 @@ func (t *gpt1) Encode(text string) []int {
 	if t.lowerFirst {
 		text = lowerRunes(text)
 	}
-	out := make([]int, 0, len(text)/4+4)
-	if t.specials == nil {
-		return t.encodeText(out, text)
-	}
-	for _, seg := range t.specials.split(nil, text) {
-		if seg.id >= 0 {
-			out = append(out, int(seg.id))
-		} else {
-			out = t.encodeText(out, seg.text)
-		}
-	}
-	return out
+	return t.specials.encode(make([]int, 0, len(text)/4+4), text, t.encodeText)
 }
 
 // encodeText runs BERT's BasicTokenizer over s and appends the BPE ids of

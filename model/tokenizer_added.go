@@ -63,6 +63,24 @@ type segment struct {
 	id   int32
 }
 
+// encode appends to out the ids of s: the added tokens' own ids and, for
+// the text between them, what encodeText appends. m may be nil (no added
+// tokens).
+func (m *addedMatcher) encode(out []int, s string, encodeText func(out []int, s string) []int) []int {
+	if m == nil {
+		return encodeText(out, s)
+	}
+	var buf [16]segment
+	for _, seg := range m.split(buf[:0], s) {
+		if seg.id >= 0 {
+			out = append(out, int(seg.id))
+		} else {
+			out = encodeText(out, seg.text)
+		}
+	}
+	return out
+}
+
 // split appends to out the segments of s: added tokens and the text between
 // them (never empty).
 func (m *addedMatcher) split(out []segment, s string) []segment {

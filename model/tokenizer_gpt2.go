@@ -276,19 +276,7 @@ const eotText = "<|endoftext|>"
 
 // Encode implements Tokenizer.
 func (t *byteLevel) Encode(text string) []int {
-	out := make([]int, 0, len(text)/4+4)
-	if t.added == nil {
-		return t.encodeText(out, text)
-	}
-	var buf [16]segment
-	for _, seg := range t.added.split(buf[:0], text) {
-		if seg.id >= 0 {
-			out = append(out, int(seg.id))
-		} else {
-			out = t.encodeText(out, seg.text)
-		}
-	}
-	return out
+	return t.added.encode(make([]int, 0, len(text)/4+4), text, t.encodeText)
 }
 
 // encodeText pre-tokenizes s and appends the ids of its words to out.
