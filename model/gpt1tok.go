@@ -48,11 +48,7 @@ func NewGPT1FromFiles(vocabJSON, mergesTXT string) (Tokenizer, error) {
 }
 
 func gpt1FromBytes(vocabPath string, vocabData []byte, mergesPath string, mergesData []byte) (*gpt1, error) {
-	vocab, err := parseVocab(vocabPath, vocabData, nil, 0, "")
-	if err != nil {
-		return nil, err
-	}
-	rules, err := parseMerges(mergesPath, mergesData)
+	vocab, rules, err := parseVocabMerges(vocabPath, vocabData, mergesPath, mergesData)
 	if err != nil {
 		return nil, err
 	}

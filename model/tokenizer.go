@@ -152,14 +152,24 @@ func NewGPT2FromTokenizerJSON(path string) (Tokenizer, error) {
 	return tokenizerFromJSON(path, data, true)
 }
 
+// parseVocabMerges parses a vocabulary file (JSON token → id) and a merges
+// file, the pair both BPE tokenizers are built from.
+func parseVocabMerges(vocabPath string, vocabData []byte, mergesPath string, mergesData []byte) ([]vocabEntry, []mergeRule, error) {
+	vocab, err := parseVocab(vocabPath, vocabData, nil, 0, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	rules, err := parseMerges(mergesPath, mergesData)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vocab, rules, nil
+}
+
 // gpt2FromBytes builds a GPT-2 tokenizer from the contents of a vocabulary
 // file and a merges file.
 func gpt2FromBytes(vocabPath string, vocabData []byte, mergesPath string, mergesData []byte) (*byteLevel, error) {
-	vocab, err := parseVocab(vocabPath, vocabData, nil, 0, "")
-	if err != nil {
-		return nil, err
-	}
-	rules, err := parseMerges(mergesPath, mergesData)
+	vocab, rules, err := parseVocabMerges(vocabPath, vocabData, mergesPath, mergesData)
 	if err != nil {
 		return nil, err
 	}
