@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/kshot-eval/kshot/internal/kernels"
@@ -199,13 +200,6 @@ type attnScratch struct{ sc, inv []float32 }
 
 var attnScratchPool = sync.Pool{New: func() any { return new(attnScratch) }}
 
-func grow(b []float32, n int) []float32 {
-	if cap(b) < n {
-		return make([]float32, n)
-	}
-	return b[:n]
-}
-
 // run computes the block's attention output: scores S = q·Kᵀ over the keys
 // [lo, hi) the block's rows can see, each row's softmax of the scaled
 // scores over its own keys (the others are set to 0), and out = S·V
@@ -227,7 +221,7 @@ func (a *attnBlock) run(ws *workspace) {
 	n := hi - lo
 	sc := attnScratchPool.Get().(*attnScratch)
 	defer attnScratchPool.Put(sc)
-	sc.sc, sc.inv = grow(sc.sc, m*n), grow(sc.inv, m)
+	sc.sc, sc.inv = slices.Grow(sc.sc[:0], m*n)[:m*n], slices.Grow(sc.inv[:0], m)[:m]
 	S := sc.sc
 	q := ws.qkv[a.row0*3*C+a.h*D:] // the block's queries, rows 3C apart
 	// Keys [lo, P) come from the shared prefix, [max(lo,P), hi) from the
