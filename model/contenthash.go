@@ -47,7 +47,7 @@ func ContentHash(dir string) (string, error) {
 // the decoder or its kernels can change a score's bits (an order of
 // additions, a kernel, a blocking that is not bit-neutral), so that caches
 // keyed by ScoreKey never mix scores of two versions.
-const numerics = "kshot-decoder-2026-11-29"
+const numerics = "kshot-decoder-2026-11-29b"
 
 // ScoreKey returns what the decoder's scores for the model in dir depend
 // on: its ContentHash, the version of the decoder's arithmetic and the

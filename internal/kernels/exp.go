@@ -34,9 +34,12 @@ func Expf(x float32) float32 {
 	return y * math.Float32frombits(uint32(k+127)<<23)
 }
 
-// ExpSum returns Σ exp(x[i] − m) accumulated in float64, for x[i] ≤ m
-// (the log-sum-exp of a row of logits with its maximum m). Vectorised on
-// AVX2; the order of accumulation is fixed by len(x) alone.
+// ExpSum returns Σ exp(x[i] − m), for x[i] ≤ m (the log-sum-exp of a row
+// of logits with its maximum m). Vectorised on AVX2: the polynomial of
+// Expf evaluated by Estrin's scheme (a shorter dependency chain, the same
+// accuracy), the terms summed in float32 lane by lane over blocks of 64
+// and the blocks in float64. The order of accumulation is fixed by len(x)
+// alone.
 func ExpSum(x []float32, m float32) float64 {
 	var s float64
 	head := 0
@@ -53,8 +56,8 @@ func ExpSum(x []float32, m float32) float64 {
 }
 
 // ExpStore sets dst[i] = exp((x[i] − m)·s) for x[i] ≤ m and s > 0 and
-// returns their sum in float64 (a softmax's numerators and denominator,
-// the scores scaled by s); dst may be x.
+// returns their sum (a softmax's numerators and denominator, the scores
+// scaled by s), computed and summed as in ExpSum; dst may be x.
 func ExpStore(dst, x []float32, m, s float32) float64 {
 	dst = dst[:len(x)]
 	var sum float64

@@ -21,6 +21,35 @@ func TestExpf(t *testing.T) {
 	}
 }
 
+// TestExpStoreRange compares ExpStore on every path (the AVX2 one evaluates
+// the polynomial in another order than Expf) with math.Exp over its whole
+// range: x − m from −87.3 to 0, scaled by 1, and up to 88 through m < 0.
+func TestExpStoreRange(t *testing.T) {
+	defer SetPath(Paths()[len(Paths())-1])
+	var x []float32
+	for v := -87.3; v <= 88.0; v += 0.00731 {
+		x = append(x, float32(v))
+	}
+	x = x[:len(x)&^7] // every element on the vector path
+	dst := make([]float32, len(x))
+	for _, path := range Paths() {
+		if err := SetPath(path); err != nil {
+			t.Fatal(err)
+		}
+		ExpStore(dst, x, 0, 1) // x ≤ 0 asked for; beyond it the function is still exp
+		worst, at := 0.0, 0
+		for i, v := range x {
+			want := math.Exp(float64(v))
+			if e := math.Abs(float64(dst[i])-want) / want; e > worst {
+				worst, at = e, i
+			}
+		}
+		if worst > 3e-7 {
+			t.Errorf("%s: ExpStore max relative error %.3g at x=%v, want < 3e-7", path, worst, x[at])
+		}
+	}
+}
+
 // TestExpSumStore checks ExpSum and ExpStore on every path against
 // math.Exp summed in float64, for lengths around the 8-lane boundary.
 func TestExpSumStore(t *testing.T) {
