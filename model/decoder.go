@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"slices"
 
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/kernels"
@@ -274,7 +273,7 @@ func (d *Decoder) scanHead(h []float32, n int, tokens []int) []headRow {
 // argmax returns the index of the first largest element of x (of the
 // first element if x holds a NaN).
 func argmax(x []float32) int {
-	return max(0, slices.Index(x, kernels.Max(x)))
+	return max(0, kernels.Index(x, kernels.Max(x)))
 }
 
 // Generate implements eval.TokenScorer: greedy decoding with a KV cache,

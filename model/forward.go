@@ -256,54 +256,13 @@ func (a *attnBlock) run(ws *workspace) {
 }
 
 // layerNorm sets dst[r] = (src[r]−mean)/sqrt(var+eps)·gain + bias for each
-// of n rows of width c; dst may equal src. Statistics in float64, summed
-// in four interleaved partial sums (a fixed order that depends only on c).
+// of n rows of width c (kernels.LayerNorm); dst may equal src.
 func layerNorm(dst, src []float32, ln LayerNorm, n, c int, eps float64) {
 	parallelParts(n, func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
-			x := src[r*c : (r+1)*c]
-			mean := sum4(x) / float64(c)
-			inv := 1 / math.Sqrt(sq4(x, mean)/float64(c)+eps)
-			y := dst[r*c : (r+1)*c]
-			for j, v := range x {
-				y[j] = float32((float64(v)-mean)*inv)*ln.Gain[j] + ln.Bias[j]
-			}
+			kernels.LayerNorm(dst[r*c:(r+1)*c], src[r*c:(r+1)*c], ln.Gain, ln.Bias, eps)
 		}
 	})
-}
-
-// sum4 returns Σ x[i] in float64, and sq4 returns Σ (x[i]−mean)², each
-// with four partial sums so that the additions do not wait on each other.
-func sum4(x []float32) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += float64(x[i])
-		s1 += float64(x[i+1])
-		s2 += float64(x[i+2])
-		s3 += float64(x[i+3])
-	}
-	for ; i < len(x); i++ {
-		s0 += float64(x[i])
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-func sq4(x []float32, mean float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		d0, d1, d2, d3 := float64(x[i])-mean, float64(x[i+1])-mean, float64(x[i+2])-mean, float64(x[i+3])-mean
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - mean
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // parallelParts splits [0,n) (rows or elements) into up to 4·Threads()
@@ -321,11 +280,7 @@ func parallelParts(n int, f func(lo, hi int)) {
 
 // addInPlace adds src to dst element by element, in parallel.
 func addInPlace(dst, src []float32) {
-	parallelParts(len(src), func(lo, hi int) {
-		for j, v := range src[lo:hi] {
-			dst[lo+j] += v
-		}
-	})
+	parallelParts(len(src), func(lo, hi int) { kernels.Add(dst[lo:hi], src[lo:hi]) })
 }
 
 // activate applies f to every element of x in place, in parallel.

@@ -1,8 +1,9 @@
 // Package kernels holds kshot's dense float32 kernels: a packed matrix
 // multiply with Go-assembly micro-kernels selected at run time by CPU
 // feature (MatMul, and MulRange for blocks of it such as attention's),
-// vector max, scale and exponential kernels, the row-wise dot and axpy
-// kernels of the trainer, and the persistent worker pool they share.
+// vector max, index, add, scale, layer-norm and exponential kernels, the
+// row-wise dot and axpy kernels of the trainer, and the persistent worker
+// pool they share.
 //
 // Shapes follow llm.c's glossary: a is M×K (M rows of activations), the
 // weight W is K×N, packed once with PackKN or PackNK, and dst is M×N. All

@@ -77,3 +77,14 @@ func maxAVX2(x *float32, n int) float32
 
 //go:noescape
 func scaleAVX2(dst *float32, x *float32, n int, s float32)
+
+// Implemented in vec_avx2_amd64.s (hand-written).
+
+//go:noescape
+func layerNormAVX2(y *float32, x *float32, gain *float32, bias *float32, n int, eps float64)
+
+//go:noescape
+func addAVX2(dst *float32, src *float32, n int)
+
+//go:noescape
+func indexAVX2(x *float32, n int, v float32) int

@@ -19,3 +19,11 @@ func geluAVX2(x *float32, n int) { panic("kernels: no AVX2") }
 func maxAVX2(x *float32, n int) float32 { panic("kernels: no AVX2") }
 
 func scaleAVX2(dst *float32, x *float32, n int, s float32) { panic("kernels: no AVX2") }
+
+func layerNormAVX2(y *float32, x *float32, gain *float32, bias *float32, n int, eps float64) {
+	panic("kernels: no AVX2")
+}
+
+func addAVX2(dst *float32, src *float32, n int) { panic("kernels: no AVX2") }
+
+func indexAVX2(x *float32, n int, v float32) int { panic("kernels: no AVX2") }
