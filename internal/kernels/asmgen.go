@@ -62,33 +62,64 @@ func row(off int, base0, base3, idx string, r int) string {
 	return s
 }
 
-// gemmPrologue loads the arguments shared by both matmul kernels:
+// gemmPrologue loads the arguments shared by both matmul kernels and
+// dispatches on the rows left; label "tile" is where each group of six
+// rows starts, with the arguments a and c advanced to it:
 //
 //	AX, R11 = rows 0 and 3 of A; R8 = lda; BX = B; R13 = bstride;
-//	CX = kc; DI, R12 = rows 0 and 3 of C; R9 = ldc; DX = bias; SI = mode; R10 = mr.
+//	CX = kc; DI, R12 = rows 0 and 3 of C; R9 = ldc; DX = bias; SI = mode;
+//	R10 = rows left (≥ 1).
 func gemmPrologue(e *asm, name string) {
 	e.b.WriteString("\n// func " + name + "(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)\n")
 	e.b.WriteString("TEXT ·" + name + "(SB), NOSPLIT, $0-80\n")
-	e.i("MOVQ a+0(FP), AX")
 	e.i("MOVQ lda+8(FP), R8")
-	e.i("MOVQ b+16(FP), BX")
 	e.i("MOVQ bstride+24(FP), R13")
-	e.i("MOVQ kc+32(FP), CX")
-	e.i("MOVQ c+40(FP), DI")
 	e.i("MOVQ ldc+48(FP), R9")
 	e.i("MOVQ bias+56(FP), DX")
-	e.i("MOVQ mode+64(FP), SI")
 	e.i("MOVQ mr+72(FP), R10")
+	e.label("tile")
+	e.i("MOVQ a+0(FP), AX")
+	e.i("MOVQ b+16(FP), BX")
+	e.i("MOVQ kc+32(FP), CX")
+	e.i("MOVQ c+40(FP), DI")
+	e.i("MOVQ mode+64(FP), SI")
 	e.i("LEAQ (AX)(R8*2), R11")
 	e.i("ADDQ R8, R11")
 	e.i("LEAQ (DI)(R9*2), R12")
 	e.i("ADDQ R9, R12")
-	for mr := 6; mr >= 2; mr-- {
+	e.i("CMPQ R10, $6")
+	e.i("JGE mr6")
+	for mr := 5; mr >= 2; mr-- {
 		e.i("CMPQ R10, $%d", mr)
 		e.i("JEQ mr%d", mr)
 	}
 	e.i("JMP mr1")
 }
+
+// gemmEpilogue ends the code for mr rows after its tile is stored: the
+// last group returns; a full group of six moves a and c six rows on and
+// starts the next group when rows are left.
+func gemmEpilogue(e *asm, mr int) {
+	if mr == rowTile {
+		e.i("SUBQ $6, R10")
+		e.i("JZ mr6_ret")
+		e.i("LEAQ (R8)(R8*2), R11")
+		e.i("MOVQ a+0(FP), AX")
+		e.i("LEAQ (AX)(R11*2), AX")
+		e.i("MOVQ AX, a+0(FP)")
+		e.i("LEAQ (R9)(R9*2), R12")
+		e.i("MOVQ c+40(FP), DI")
+		e.i("LEAQ (DI)(R12*2), DI")
+		e.i("MOVQ DI, c+40(FP)")
+		e.i("JMP tile")
+		e.label("mr6_ret")
+	}
+	e.i("VZEROUPPER")
+	e.i("RET")
+}
+
+// rowTile is the number of rows of a full register tile.
+const rowTile = 6
 
 // gemmAVX2 writes the 6×16 AVX2 micro-kernel. B is one 16-column
 // sub-panel: kc rows of 16 contiguous floats (64 bytes).
@@ -140,8 +171,7 @@ func gemmAVX2(e *asm) {
 				e.i("VMOVUPS %s, %s", acc(r, h), row(32*h, "DI", "R12", "R9", r))
 			}
 		}
-		e.i("VZEROUPPER")
-		e.i("RET")
+		gemmEpilogue(e, mr)
 	}
 }
 
@@ -236,8 +266,7 @@ func gemmAVX512(e *asm) {
 				e.i("VMOVUPS %s, %s", acc(r, s), row(64*s, "DI", "R12", "R9", r))
 			}
 		}
-		e.i("VZEROUPPER")
-		e.i("RET")
+		gemmEpilogue(e, mr)
 	}
 }
 

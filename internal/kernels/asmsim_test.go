@@ -225,6 +225,8 @@ func (m *machine) run(p *program) {
 			switch {
 			case a[0].kind == 'a':
 				m.gpr[a[1].reg] = m.args[a[0].imm/8]
+			case a[1].kind == 'a':
+				m.args[a[1].imm/8] = m.gpr[a[0].reg]
 			default:
 				m.gpr[a[1].reg] = m.intVal(a[0])
 			}

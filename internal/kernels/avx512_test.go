@@ -52,7 +52,7 @@ func testTiles(t *testing.T, kernel gemmKernel, nr int) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, kc := range []int{1, 2, 3, 4, 5, 8, 13} {
 		for mode := modeZero; mode <= modeBias; mode++ {
-			for mr := 1; mr <= rowTile; mr++ {
+			for mr := 1; mr <= 3*rowTile+1; mr++ { // one tile, several, several and a rest
 				lda, ldc, bstride := kc+3, nr+5, (kc+2)*subWidth
 				a := randSlice(r, mr*lda)
 				b := randSlice(r, nr/subWidth*bstride)

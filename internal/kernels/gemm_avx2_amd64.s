@@ -8,22 +8,23 @@
 
 // func gemmAVX2(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
 TEXT ·gemmAVX2(SB), NOSPLIT, $0-80
-	MOVQ a+0(FP), AX
 	MOVQ lda+8(FP), R8
-	MOVQ b+16(FP), BX
 	MOVQ bstride+24(FP), R13
-	MOVQ kc+32(FP), CX
-	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), R9
 	MOVQ bias+56(FP), DX
-	MOVQ mode+64(FP), SI
 	MOVQ mr+72(FP), R10
+tile:
+	MOVQ a+0(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ kc+32(FP), CX
+	MOVQ c+40(FP), DI
+	MOVQ mode+64(FP), SI
 	LEAQ (AX)(R8*2), R11
 	ADDQ R8, R11
 	LEAQ (DI)(R9*2), R12
 	ADDQ R9, R12
 	CMPQ R10, $6
-	JEQ mr6
+	JGE mr6
 	CMPQ R10, $5
 	JEQ mr5
 	CMPQ R10, $4
@@ -760,6 +761,18 @@ mr6_store:
 	VMOVUPS Y9, 32(R12)(R9*1)
 	VMOVUPS Y10, (R12)(R9*2)
 	VMOVUPS Y11, 32(R12)(R9*2)
+	SUBQ $6, R10
+	JZ mr6_ret
+	LEAQ (R8)(R8*2), R11
+	MOVQ a+0(FP), AX
+	LEAQ (AX)(R11*2), AX
+	MOVQ AX, a+0(FP)
+	LEAQ (R9)(R9*2), R12
+	MOVQ c+40(FP), DI
+	LEAQ (DI)(R12*2), DI
+	MOVQ DI, c+40(FP)
+	JMP tile
+mr6_ret:
 	VZEROUPPER
 	RET
 

@@ -13,7 +13,7 @@ const (
 	panelWidth = 64
 	// subWidth is the width of a sub-panel, the unit of the packed layout.
 	subWidth = 16
-	// rowTile is the largest number of rows a micro-kernel call handles.
+	// rowTile is the number of rows of the micro-kernels' register tile.
 	rowTile = 6
 	// rowBlock is the number of rows of A a MatMul job works on when
 	// there is enough work to share out; a multiple of rowTile.
@@ -217,12 +217,21 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 		lo, hi := max(c, n0), min(t0+nr, n1) // the part of it dst wants
 		direct := lo == t0 && hi == t0+nr
 		b := w.data[t0/subWidth*sub:]
+		if direct { // the kernel writes all m rows of the tile in place
+			for kb := k0; kb < k1; kb += pt.kc {
+				mode := modeLoad
+				if kb == k0 && !add {
+					mode = modeZero
+				}
+				pt.gemm(&a[kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), &dst[t0-n0], uintptr(4*ldc), nil, mode, m)
+			}
+			c = t0 + nr
+			continue
+		}
 		for i := 0; i < m; i += rowTile {
 			mr := min(rowTile, m-i)
 			cp, ld := &tmp[0], uintptr(4*nr)
-			if direct {
-				cp, ld = &dst[i*ldc+t0-n0], uintptr(4*ldc)
-			} else if add {
+			if add {
 				for r := 0; r < mr; r++ {
 					copy(tmp[r*nr+lo-t0:r*nr+hi-t0], dst[(i+r)*ldc+lo-n0:])
 				}
@@ -234,10 +243,8 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 				}
 				pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, mr)
 			}
-			if !direct {
-				for r := 0; r < mr; r++ {
-					copy(dst[(i+r)*ldc+lo-n0:(i+r)*ldc+hi-n0], tmp[r*nr+lo-t0:])
-				}
+			for r := 0; r < mr; r++ {
+				copy(dst[(i+r)*ldc+lo-n0:(i+r)*ldc+hi-n0], tmp[r*nr+lo-t0:])
 			}
 		}
 		c = t0 + nr
@@ -264,9 +271,7 @@ func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1,
 					mode, bp = modeBias, &bias[c0]
 				}
 			}
-			for i := r0; i < r1; i += rowTile {
-				pt.gemm(&a[i*k+kb], lda, b, bstride, kl, &dst[i*n+c0], ldc, bp, mode, min(rowTile, r1-i))
-			}
+			pt.gemm(&a[r0*k+kb], lda, b, bstride, kl, &dst[r0*n+c0], ldc, bp, mode, r1-r0)
 		}
 	}
 	if full < t1 {

@@ -7,9 +7,10 @@ import (
 	"sync/atomic"
 )
 
-// gemmKernel computes an mr×nr tile of C (1 ≤ mr ≤ rowTile) over kc steps
-// of k. Row r of A starts at a + r·lda bytes, row r of C at c + r·ldc
-// bytes; B is nr/subWidth sub-panels bstride bytes apart, each kc rows of
+// gemmKernel computes an mr×nr block of C (mr ≥ 1) over kc steps of k,
+// as register tiles of rowTile rows (the last one shorter) so that one
+// call covers a whole column of tiles. Row r of A starts at a + r·lda
+// bytes, row r of C at c + r·ldc bytes; B is nr/subWidth sub-panels bstride bytes apart, each kc rows of
 // subWidth contiguous floats. Every element starts from 0 (mode 0), its
 // value in C (mode 1) or bias[column] (mode 2, bias holds nr floats) and
 // adds a[r][k]·b[k][column] for k = 0, 1, …, kc-1 in order.
