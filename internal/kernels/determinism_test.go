@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func sameBits(a, b []float32) bool {
@@ -201,5 +202,27 @@ func TestParallelUsesWorkers(t *testing.T) {
 		if attempt == 20 {
 			t.Fatal("Parallel(2, …) with 2 threads never ran two calls concurrently")
 		}
+	}
+}
+
+// TestParallelNoLateCalls checks that no helper calls f after Parallel
+// has returned, over many short calls in a row: the case where a polling
+// worker picks up a call as its caller finishes it.
+func TestParallelNoLateCalls(t *testing.T) {
+	useThreads(t, 2)
+	var late atomic.Int32
+	for range 20000 {
+		var done atomic.Bool
+		Parallel(2, func(int) {
+			if done.Load() {
+				late.Add(1)
+			}
+		})
+		done.Store(true)
+	}
+	// Let any straggling helper run before looking.
+	time.Sleep(10 * time.Millisecond)
+	if n := late.Load(); n != 0 {
+		t.Errorf("f was called %d times after Parallel returned", n)
 	}
 }
