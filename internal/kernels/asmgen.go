@@ -68,8 +68,8 @@ func row(off int, base0, base3, idx string, r int) string {
 //
 //	AX, R11 = rows 0 and 3 of A; R8 = lda; BX = B; R13 = bstride;
 //	CX = kc; DI, R12 = rows 0 and 3 of C; R9 = ldc; DX = bias; SI = mode;
-//	R10 = rows left (≥ 1).
-func gemmPrologue(e *asm, name string) {
+//	R10 = rows left (≥ 1); with prefetch, R14 = the next sub-panel of B.
+func gemmPrologue(e *asm, name string, prefetch bool) {
 	e.b.WriteString("\n// func " + name + "(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)\n")
 	e.b.WriteString("TEXT ·" + name + "(SB), NOSPLIT, $0-80\n")
 	e.i("MOVQ lda+8(FP), R8")
@@ -77,6 +77,10 @@ func gemmPrologue(e *asm, name string) {
 	e.i("MOVQ ldc+48(FP), R9")
 	e.i("MOVQ bias+56(FP), DX")
 	e.i("MOVQ mr+72(FP), R10")
+	if prefetch {
+		e.i("MOVQ b+16(FP), R14")
+		e.i("ADDQ R13, R14")
+	}
 	e.label("tile")
 	e.i("MOVQ a+0(FP), AX")
 	e.i("MOVQ b+16(FP), BX")
@@ -122,10 +126,16 @@ func gemmEpilogue(e *asm, mr int) {
 const rowTile = 6
 
 // gemmAVX2 writes the 6×16 AVX2 micro-kernel. B is one 16-column
-// sub-panel: kc rows of 16 contiguous floats (64 bytes).
+// sub-panel: kc rows of 16 contiguous floats (64 bytes). Its row tiles
+// also prefetch the next sub-panel (bstride bytes on, the next column
+// tile of MatMul) into L2, one line every sixteen k steps, so that the
+// next call does not start by waiting for its B from L3: the first row
+// tile of a column otherwise runs at the speed B arrives. Interleaved
+// with the kernel without it, a 192×768×2304 product on one thread ran at
+// 84.7% of peak against 82.6% (five runs, each faster).
 func gemmAVX2(e *asm) {
 	e.comment("gemmAVX2 computes an mr×16 tile of C over kc steps of k (see gemmKernel).")
-	gemmPrologue(e, "gemmAVX2")
+	gemmPrologue(e, "gemmAVX2", true)
 	for mr := 1; mr <= 6; mr++ {
 		acc := func(r, h int) string { return fmt.Sprintf("Y%d", 2*r+h) }
 		l := fmt.Sprintf("mr%d", mr)
@@ -164,7 +174,7 @@ func gemmAVX2(e *asm) {
 				e.i("VFMADD231PS Y13, %s, %s", br, acc(r, 1))
 			}
 		}
-		gemmLoop(e, l, step, 64)
+		gemmLoop(e, l, step, 64, true)
 		e.label(l + "_store")
 		for r := 0; r < mr; r++ {
 			for h := 0; h < 2; h++ {
@@ -177,8 +187,9 @@ func gemmAVX2(e *asm) {
 
 // gemmLoop writes the k loop, unrolled four times, around step; bstep is
 // the number of bytes B advances per k. SI counts groups of four steps
-// and CX the remaining steps.
-func gemmLoop(e *asm, l string, step func(u int), bstep int) {
+// and CX the remaining steps. With prefetch, every fourth group also
+// prefetches the line at R14 into L2 and moves R14 on by a line.
+func gemmLoop(e *asm, l string, step func(u int), bstep int, prefetch bool) {
 	e.label(l + "_k")
 	e.i("MOVQ CX, SI")
 	e.i("SHRQ $2, SI")
@@ -189,6 +200,13 @@ func gemmLoop(e *asm, l string, step func(u int), bstep int) {
 	}
 	e.i("ADDQ $16, AX")
 	e.i("ADDQ $16, R11")
+	if prefetch {
+		e.i("TESTQ $3, SI")
+		e.i("JNZ %s_next", l)
+		e.i("PREFETCHT1 (R14)")
+		e.i("ADDQ $64, R14")
+		e.label(l + "_next")
+	}
 	e.i("ADDQ $%d, BX", 4*bstep)
 	e.i("DECQ SI")
 	e.i("JNZ %s_loop4", l)
@@ -209,7 +227,7 @@ func gemmLoop(e *asm, l string, step func(u int), bstep int) {
 // row from each.
 func gemmAVX512(e *asm) {
 	e.comment("gemmAVX512 computes an mr×64 tile of C over kc steps of k (see gemmKernel).")
-	gemmPrologue(e, "gemmAVX512")
+	gemmPrologue(e, "gemmAVX512", false)
 	for mr := 1; mr <= 6; mr++ {
 		acc := func(r, s int) string { return fmt.Sprintf("Z%d", 4*r+s) }
 		l := fmt.Sprintf("mr%d", mr)
@@ -259,7 +277,7 @@ func gemmAVX512(e *asm) {
 				}
 			}
 		}
-		gemmLoop(e, l, step, 64)
+		gemmLoop(e, l, step, 64, false)
 		e.label(l + "_store")
 		for r := 0; r < mr; r++ {
 			for s := 0; s < 4; s++ {

@@ -217,6 +217,7 @@ func (m *machine) run(p *program) {
 		switch ins.op {
 		case "RET":
 			return
+		case "PREFETCHT1": // a hint: no architectural effect
 		case "VZEROUPPER":
 			for r := 0; r < 16; r++ {
 				m.setVec(r, m.vec[r][:4])

@@ -13,6 +13,8 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $0-80
 	MOVQ ldc+48(FP), R9
 	MOVQ bias+56(FP), DX
 	MOVQ mr+72(FP), R10
+	MOVQ b+16(FP), R14
+	ADDQ R13, R14
 tile:
 	MOVQ a+0(FP), AX
 	MOVQ b+16(FP), BX
@@ -76,6 +78,11 @@ mr1_loop4:
 	VFMADD231PS Y13, Y14, Y1
 	ADDQ $16, AX
 	ADDQ $16, R11
+	TESTQ $3, SI
+	JNZ mr1_next
+	PREFETCHT1 (R14)
+	ADDQ $64, R14
+mr1_next:
 	ADDQ $256, BX
 	DECQ SI
 	JNZ mr1_loop4
@@ -158,6 +165,11 @@ mr2_loop4:
 	VFMADD231PS Y13, Y15, Y3
 	ADDQ $16, AX
 	ADDQ $16, R11
+	TESTQ $3, SI
+	JNZ mr2_next
+	PREFETCHT1 (R14)
+	ADDQ $64, R14
+mr2_next:
 	ADDQ $256, BX
 	DECQ SI
 	JNZ mr2_loop4
@@ -263,6 +275,11 @@ mr3_loop4:
 	VFMADD231PS Y13, Y14, Y5
 	ADDQ $16, AX
 	ADDQ $16, R11
+	TESTQ $3, SI
+	JNZ mr3_next
+	PREFETCHT1 (R14)
+	ADDQ $64, R14
+mr3_next:
 	ADDQ $256, BX
 	DECQ SI
 	JNZ mr3_loop4
@@ -391,6 +408,11 @@ mr4_loop4:
 	VFMADD231PS Y13, Y15, Y7
 	ADDQ $16, AX
 	ADDQ $16, R11
+	TESTQ $3, SI
+	JNZ mr4_next
+	PREFETCHT1 (R14)
+	ADDQ $64, R14
+mr4_next:
 	ADDQ $256, BX
 	DECQ SI
 	JNZ mr4_loop4
@@ -542,6 +564,11 @@ mr5_loop4:
 	VFMADD231PS Y13, Y14, Y9
 	ADDQ $16, AX
 	ADDQ $16, R11
+	TESTQ $3, SI
+	JNZ mr5_next
+	PREFETCHT1 (R14)
+	ADDQ $64, R14
+mr5_next:
 	ADDQ $256, BX
 	DECQ SI
 	JNZ mr5_loop4
@@ -716,6 +743,11 @@ mr6_loop4:
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $16, AX
 	ADDQ $16, R11
+	TESTQ $3, SI
+	JNZ mr6_next
+	PREFETCHT1 (R14)
+	ADDQ $64, R14
+mr6_next:
 	ADDQ $256, BX
 	DECQ SI
 	JNZ mr6_loop4
