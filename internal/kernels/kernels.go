@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"fmt"
+	"sync"
 	"unsafe"
 )
 
@@ -208,48 +209,64 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 	nr := pt.nr
 	sub := w.K * subWidth
 	padded := roundUp(w.N, panelWidth) // columns the packed data holds
-	var tmp [rowTile * panelWidth]float32
+	var tmp *scratchTile // for tiles dst wants only part of
+	defer func() {
+		if tmp != nil {
+			scratchPool.Put(tmp)
+		}
+	}()
+	// mul runs the kernel over K, block by block, for rows of A from row
+	// i on and a tile of W starting at b, into C at cp with row stride ld.
+	mul := func(i int, b []float32, cp *float32, ld uintptr, rows int) {
+		for kb := k0; kb < k1; kb += pt.kc {
+			mode := modeLoad
+			if kb == k0 && !add {
+				mode = modeZero
+			}
+			pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, rows)
+		}
+	}
 	for c := n0 &^ (subWidth - 1); c < n1; {
 		t0 := c // the tile holds columns [t0, t0+nr) of W
 		if t0+nr > padded {
 			t0 = padded - nr
 		}
 		lo, hi := max(c, n0), min(t0+nr, n1) // the part of it dst wants
-		direct := lo == t0 && hi == t0+nr
 		b := w.data[t0/subWidth*sub:]
-		if direct { // the kernel writes all m rows of the tile in place
-			for kb := k0; kb < k1; kb += pt.kc {
-				mode := modeLoad
-				if kb == k0 && !add {
-					mode = modeZero
-				}
-				pt.gemm(&a[kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), &dst[t0-n0], uintptr(4*ldc), nil, mode, m)
-			}
+		if lo == t0 && hi == t0+nr { // all of the tile: written in place
+			mul(0, b, &dst[t0-n0], uintptr(4*ldc), m)
 			c = t0 + nr
 			continue
 		}
-		for i := 0; i < m; i += rowTile {
+		if tmp == nil {
+			tmp = scratchPool.Get().(*scratchTile)
+		}
+		for i := 0; i < m; i += rowTile { // part of it: through tmp
 			mr := min(rowTile, m-i)
-			cp, ld := &tmp[0], uintptr(4*nr)
 			if add {
 				for r := 0; r < mr; r++ {
-					copy(tmp[r*nr+lo-t0:r*nr+hi-t0], dst[(i+r)*ldc+lo-n0:])
+					copy(tmp.c[r*nr+lo-t0:r*nr+hi-t0], dst[(i+r)*ldc+lo-n0:])
 				}
 			}
-			for kb := k0; kb < k1; kb += pt.kc {
-				mode := modeLoad
-				if kb == k0 && !add {
-					mode = modeZero
-				}
-				pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, mr)
-			}
+			mul(i, b, &tmp.c[0], uintptr(4*nr), mr)
 			for r := 0; r < mr; r++ {
-				copy(dst[(i+r)*ldc+lo-n0:(i+r)*ldc+hi-n0], tmp[r*nr+lo-t0:])
+				copy(dst[(i+r)*ldc+lo-n0:(i+r)*ldc+hi-n0], tmp.c[r*nr+lo-t0:])
 			}
 		}
 		c = t0 + nr
 	}
 }
+
+// scratchTile is a register tile's worth of C and of bias for the tiles
+// that extend past what the caller asked for; the kernels are called
+// through a function value, so a local array would escape to the heap on
+// every call.
+type scratchTile struct {
+	c    [rowTile * panelWidth]float32
+	bias [panelWidth]float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratchTile) }}
 
 // block computes rows [r0,r1) and column tiles [t0,t1) of MatMul's dst;
 // tile t holds columns [t·nr, (t+1)·nr).
@@ -287,10 +304,10 @@ func (pt *kernelPath) edgeTile(dst, a []float32, w *Packed, bias []float32, r0, 
 	sub := k * subWidth
 	c0 := t * nr
 	cols := n - c0
-	var tmp [rowTile * panelWidth]float32
-	var bb [panelWidth]float32
+	tmp := scratchPool.Get().(*scratchTile)
+	defer scratchPool.Put(tmp)
 	if bias != nil {
-		copy(bb[:], bias[c0:n])
+		copy(tmp.bias[:], bias[c0:n])
 	}
 	for i := r0; i < r1; i += rowTile {
 		mr := min(rowTile, r1-i)
@@ -304,10 +321,10 @@ func (pt *kernelPath) edgeTile(dst, a []float32, w *Packed, bias []float32, r0, 
 				}
 			}
 			pt.gemm(&a[i*k+kb], uintptr(4*k), &w.data[c0/subWidth*sub+kb*subWidth], uintptr(4*sub),
-				kl, &tmp[0], uintptr(4*nr), &bb[0], mode, mr)
+				kl, &tmp.c[0], uintptr(4*nr), &tmp.bias[0], mode, mr)
 		}
 		for r := 0; r < mr; r++ {
-			copy(dst[(i+r)*n+c0:(i+r)*n+n], tmp[r*nr:r*nr+cols])
+			copy(dst[(i+r)*n+c0:(i+r)*n+n], tmp.c[r*nr:r*nr+cols])
 		}
 	}
 }
