@@ -209,7 +209,8 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 	nr := pt.nr
 	sub := w.K * subWidth
 	padded := roundUp(w.N, panelWidth) // columns the packed data holds
-	var tmp *scratchTile               // for tiles dst wants only part of
+	// tmp is scratch for the tiles dst wants only part of.
+	var tmp *scratchTile
 	defer func() {
 		if tmp != nil {
 			scratchPool.Put(tmp)
