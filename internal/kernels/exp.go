@@ -43,7 +43,7 @@ func Expf(x float32) float32 {
 func ExpSum(x []float32, m float32) float64 {
 	var s float64
 	head := 0
-	if useVectorExp() {
+	if useVectorKernels() {
 		head = len(x) &^ 7
 		if head > 0 {
 			s = expSumAVX2(&x[0], head, m)
@@ -62,7 +62,7 @@ func ExpStore(dst, x []float32, m, s float32) float64 {
 	dst = dst[:len(x)]
 	var sum float64
 	head := 0
-	if useVectorExp() {
+	if useVectorKernels() {
 		head = len(x) &^ 7
 		if head > 0 {
 			sum = expStoreAVX2(&dst[0], &x[0], head, m, s)
@@ -80,7 +80,7 @@ func ExpStore(dst, x []float32, m, s float32) float64 {
 // If x holds a NaN the result is a NaN or one of the other elements.
 func Max(x []float32) float32 {
 	m, head := x[0], 0
-	if useVectorExp() && len(x) >= 8 {
+	if useVectorKernels() && len(x) >= 8 {
 		head = len(x) &^ 7
 		m = maxAVX2(&x[0], head)
 	}
@@ -95,7 +95,7 @@ func Max(x []float32) float32 {
 func Scale(dst, x []float32, s float32) {
 	dst = dst[:len(x)]
 	head := 0
-	if useVectorExp() {
+	if useVectorKernels() {
 		head = len(x) &^ 7
 		if head > 0 {
 			scaleAVX2(&dst[0], &x[0], head, s)
@@ -111,7 +111,7 @@ func Scale(dst, x []float32, s float32) {
 // vectorised on AVX2.
 func GeluTanh(x []float32) {
 	head := 0
-	if useVectorExp() {
+	if useVectorKernels() {
 		head = len(x) &^ 7
 		if head > 0 {
 			geluAVX2(&x[0], head)

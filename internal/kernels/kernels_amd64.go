@@ -65,9 +65,9 @@ func expSumAVX2(x *float32, n int, m float32) float64
 //go:noescape
 func expStoreAVX2(dst *float32, x *float32, n int, m, s float32) float64
 
-// useVectorExp reports whether the AVX2 exponential kernels run: on the
-// avx2 and avx512 paths.
-func useVectorExp() bool { return Path() != "portable" }
+// useVectorKernels reports whether the AVX2 vector kernels (exponentials,
+// max, scale, add, index, layer norm) run: on the avx2 and avx512 paths.
+func useVectorKernels() bool { return Path() != "portable" }
 
 //go:noescape
 func geluAVX2(x *float32, n int)

@@ -8,7 +8,7 @@ func archPaths() []*kernelPath { return nil }
 // peakKernels returns the FMA peak loops of the benchmarks: none.
 func peakKernels() map[string]peakKernel { return nil }
 
-func useVectorExp() bool { return false }
+func useVectorKernels() bool { return false }
 
 func expSumAVX2(x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }
 

@@ -16,7 +16,7 @@ func LayerNorm(y, x, gain, bias []float32, eps float64) {
 	if n == 0 || len(y) < n || len(gain) < n || len(bias) < n {
 		panic(fmt.Sprintf("kernels: LayerNorm shapes: len(y)=%d len(x)=%d len(gain)=%d len(bias)=%d", len(y), n, len(gain), len(bias)))
 	}
-	if useVectorExp() && n%4 == 0 {
+	if useVectorKernels() && n%4 == 0 {
 		layerNormAVX2(&y[0], &x[0], &gain[0], &bias[0], n, eps)
 		return
 	}
@@ -69,7 +69,7 @@ func sq4(x []float32, mean float64) float64 {
 func Add(dst, src []float32) {
 	dst = dst[:len(src)]
 	head := 0
-	if useVectorExp() {
+	if useVectorKernels() {
 		head = len(src) &^ 7
 		if head > 0 {
 			addAVX2(&dst[0], &src[0], head)
@@ -84,7 +84,7 @@ func Add(dst, src []float32) {
 // vectorised on AVX2. A NaN equals nothing.
 func Index(x []float32, v float32) int {
 	head := 0
-	if useVectorExp() {
+	if useVectorKernels() {
 		head = len(x) &^ 7
 		if head > 0 {
 			if i := indexAVX2(&x[0], head, v); i >= 0 {
