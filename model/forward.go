@@ -90,10 +90,7 @@ func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
 			for r := r0; r < r1; r++ {
 				dst := ws.x[(rowStart[i]+r)*C : (rowStart[i]+r+1)*C]
 				w.TokenEmbedding(dst, s.tokens[r])
-				pe := w.WPE[(p0+r)*C : (p0+r+1)*C]
-				for j := range dst {
-					dst[j] += pe[j]
-				}
+				kernels.Add(dst, w.WPE[(p0+r)*C:(p0+r+1)*C])
 			}
 		})
 	}
