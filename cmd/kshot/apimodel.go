@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kshot-eval/kshot/apilm"
+	"github.com/kshot-eval/kshot/model/apilm"
 	"github.com/kshot-eval/kshot/model"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/sharedtest"
 	"github.com/kshot-eval/kshot/model"
-	"github.com/kshot-eval/kshot/serve"
+	"github.com/kshot-eval/kshot/model/serve"
 )
 
 func parseAPIFlags(t *testing.T, args ...string) *apiFlags {

@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/kshot-eval/kshot/cache"
+	"github.com/kshot-eval/kshot/eval/cache"
 )
 
 func cmdCache(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kshot-eval/kshot/cache"
+	"github.com/kshot-eval/kshot/eval/cache"
 	"github.com/kshot-eval/kshot/internal/sharedtest"
 )
 

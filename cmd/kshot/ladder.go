@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kshot-eval/kshot/ladder"
+	"github.com/kshot-eval/kshot/model/ladder"
 	"github.com/kshot-eval/kshot/tasks"
+	"github.com/kshot-eval/kshot/tasks/suite"
 )
 
 func init() { defaultJob = runLadderJob }
@@ -27,7 +28,7 @@ func runLadderJob(p *runPlan, stdout, stderr io.Writer) error {
 	p.models = dirs
 	p.suite = "synth (embedded ladder)"
 	for _, n := range tasks.SynthSuite {
-		st := SuiteTask{Name: n, Shots: []int{0}}
+		st := suite.Task{Name: n, Shots: []int{0}}
 		if tasks.SynthFewShot(n) {
 			st.Shots = ladderShots
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kshot-eval/kshot/ladder"
+	"github.com/kshot-eval/kshot/model/ladder"
 )
 
 // TestDefaultJob runs the main job (no model, no tasks) on three

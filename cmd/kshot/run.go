@@ -16,13 +16,14 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kshot-eval/kshot/cache"
+	"github.com/kshot-eval/kshot/eval/cache"
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
 	"github.com/kshot-eval/kshot/reports"
 	"github.com/kshot-eval/kshot/tasks"
+	"github.com/kshot-eval/kshot/tasks/suite"
 )
 
 // version is kshot's version, written into results files.
@@ -95,7 +96,7 @@ func parseShots(s string) ([]int, error) {
 type runPlan struct {
 	suite      string
 	models     []string
-	tasks      []SuiteTask
+	tasks      []suite.Task
 	shots      []int
 	seeds      []uint64
 	limit      int
@@ -109,7 +110,7 @@ type runPlan struct {
 	shard      int
 	shards     int
 	quiet      bool
-	references []Reference
+	references []suite.Reference
 	args       []string
 	api        apiFlags // --model api:URL settings
 }
@@ -192,7 +193,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if len(models) > 0 || len(taskNames) > 0 {
 			return usageError{"give either a suite file or --model/--tasks, not both"}
 		}
-		s, err := ReadSuite(suitePath)
+		s, err := suite.Read(suitePath)
 		if err != nil {
 			return usageError{err.Error()}
 		}
@@ -222,7 +223,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	} else {
 		p.models = models
 		for _, n := range taskNames {
-			p.tasks = append(p.tasks, SuiteTask{Name: n, Data: data[n], Variant: variants[n], RollingStride: *stride})
+			p.tasks = append(p.tasks, suite.Task{Name: n, Data: data[n], Variant: variants[n], RollingStride: *stride})
 		}
 		for k := range data {
 			if !contains(taskNames, k) {
@@ -451,7 +452,7 @@ func resolveModel(ctx context.Context, hub *datasets.Hub, spec string) (string, 
 
 // suiteReference turns a suite's published numbers into a reports
 // reference table: one row per model, one column per "task/metric".
-func suiteReference(name string, refs []Reference) (*reports.Reference, []reports.ReferenceColumn) {
+func suiteReference(name string, refs []suite.Reference) (*reports.Reference, []reports.ReferenceColumn) {
 	ref := &reports.Reference{Name: name}
 	rowOf, colOf := map[string]int{}, map[string]int{}
 	var cols []reports.ReferenceColumn

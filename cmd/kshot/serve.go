@@ -12,7 +12,7 @@ import (
 
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
-	"github.com/kshot-eval/kshot/serve"
+	"github.com/kshot-eval/kshot/model/serve"
 )
 
 func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"github.com/kshot-eval/kshot/internal/kernels"
-	"github.com/kshot-eval/kshot/train"
+	"github.com/kshot-eval/kshot/model/train"
 )
 
 func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", stderr)
 	ladder := fs.Bool("ladder", false, "rebuild the whole embedded ladder into --out/<name> (bit for bit)")
 	size := fs.String("size", "", "a ladder rung to train (synth-tiny, synth-small, synth-medium, synth-large)")
-	out := fs.String("out", "", "output directory (with --ladder: the parent of the models, e.g. ladder/models)")
+	out := fs.String("out", "", "output directory (with --ladder: the parent of the models, e.g. model/ladder/models)")
 	ckpt := fs.String("checkpoint-dir", "", "directory for resumable state (default: <out>.ckpt)")
 	resume := fs.Bool("resume", false, "continue from the state in --checkpoint-dir")
 	corpus := fs.String("corpus", "", "train on this UTF-8 text file (passages separated by blank lines) instead of the synthetic corpus")

@@ -17,21 +17,22 @@ const module = "github.com/kshot-eval/kshot"
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
 	"eval":                {"gonum.org/v1/gonum"},
+	"eval/cache":          {module + "/eval", "modernc.org/sqlite"},
 	"datasets":            {"github.com/parquet-go/parquet-go", module + "/internal/suggest"},
+	"datasets/synth":      {},
 	"tasks":               {module + "/eval", module + "/datasets", module + "/internal/suggest"},
+	"tasks/suite":         {module + "/eval", module + "/tasks", module + "/internal/suggest", "go.yaml.in/yaml/v3"},
 	"model":               {module + "/eval", module + "/internal/kernels", module + "/internal/suggest", "golang.org/x/sys", "golang.org/x/text"},
+	"model/apilm":         {module + "/eval"},
+	"model/serve":         {module + "/eval", module + "/model"},
+	"model/train":         {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
+	"model/ladder":        {},
 	"reports":             {module + "/eval", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
-	"cache":               {module + "/eval", "modernc.org/sqlite"},
 	"internal/kernels":    {"golang.org/x/sys"},
 	"internal/sharedtest": {},
 	"internal/suggest":    {},
 	"internal/deps":       {},
-	"datasets/synth":      {},
-	"train":               {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
-	"ladder":              {},
-	"apilm":               {module + "/eval"},
-	"serve":               {module + "/eval", module + "/model"},
-	"internal/apiparity":  {module + "/eval", module + "/model", module + "/tasks", module + "/apilm", module + "/serve"},
+	"internal/apiparity":  {module + "/eval", module + "/model", module + "/tasks", module + "/model/apilm", module + "/model/serve"},
 }
 
 func isStdlib(path string) bool {

@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"encoding/csv"
@@ -16,7 +16,7 @@ import (
 // that every reference point equals the published Table 3 value in
 // ../shared/papers/gpt2_table3.csv.
 func TestGPT2PaperSuite(t *testing.T) {
-	s, err := ReadSuite(filepath.Join("..", "..", "suites", "gpt2-paper.yaml"))
+	s, err := Read(filepath.Join("..", "..", "suites", "gpt2-paper.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +85,12 @@ func TestSuiteErrors(t *testing.T) {
 	}
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParseSuite([]byte(src), "s.yaml"); err == nil || !strings.Contains(err.Error(), "s.yaml") {
+			if _, err := Parse([]byte(src), "s.yaml"); err == nil || !strings.Contains(err.Error(), "s.yaml") {
 				t.Errorf("error %v, want one naming s.yaml", err)
 			}
 		})
 	}
-	s, err := ParseSuite([]byte("models: [a, b]\ntasks:\n  - lambada_openai\n  - {name: wikitext2, limit: 3}\nshots: [0, 1]\n"), "ok.yaml")
+	s, err := Parse([]byte("models: [a, b]\ntasks:\n  - lambada_openai\n  - {name: wikitext2, limit: 3}\nshots: [0, 1]\n"), "ok.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func FuzzParseSuite(f *testing.F) {
 	f.Add([]byte("models: [a]\ntasks: [lambada_openai]\n"))
 	f.Add([]byte("models: [a]\ntasks:\n  - {name: t, limit: 2, shots: [0, 1]}\nreferences:\n  - {model: a, value: 1}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ParseSuite(data, "fuzz.yaml")
+		s, err := Parse(data, "fuzz.yaml")
 		if err == nil && (len(s.Models) == 0 || len(s.Tasks) == 0) {
 			t.Fatalf("accepted a suite without models or tasks: %+v", s)
 		}

@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"encoding/csv"
@@ -20,7 +20,7 @@ import (
 // task reports at a shot count the suite runs, and compares every value
 // with ../shared/papers/gpt3_small_models.csv.
 func TestGPT3SmallSuite(t *testing.T) {
-	s, err := ReadSuite(filepath.Join("..", "..", "suites", "gpt3-small.yaml"))
+	s, err := Read(filepath.Join("..", "..", "suites", "gpt3-small.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestGPT3SmallSuite(t *testing.T) {
 		"hellaswag": filepath.Join(dataDir, "hellaswag", "hellaswag_val_full.part0.txt"),
 		"triviaqa":  filepath.Join("..", "..", "tasks", "testdata", "gpt3", "triviaqa.jsonl"),
 	}
-	suiteTask := map[string]SuiteTask{"triviaqa": {Name: "triviaqa", Variant: "gpt3", Shots: []int{0, 1, 64}}}
+	suiteTask := map[string]Task{"triviaqa": {Name: "triviaqa", Variant: "gpt3", Shots: []int{0, 1, 64}}}
 	metrics := map[string][]string{}
 	for _, st := range s.Tasks {
 		if !slices.Contains(tasks.Names(), st.Name) {

@@ -1,4 +1,7 @@
-package main
+// Package suite reads suite files: the YAML plan of a kshot run (models ×
+// tasks × shot counts × seeds, with per-task data, limits and variants,
+// and the published numbers the reports draw as references).
+package suite
 
 import (
 	"bytes"
@@ -15,7 +18,7 @@ type Suite struct {
 	Name           string      `yaml:"name"`
 	Description    string      `yaml:"description"`
 	Models         []string    `yaml:"models"`
-	Tasks          []SuiteTask `yaml:"tasks"`
+	Tasks          []Task `yaml:"tasks"`
 	Shots          []int       `yaml:"shots"`
 	Seeds          []uint64    `yaml:"seeds"`
 	Limit          int         `yaml:"limit"`
@@ -28,8 +31,8 @@ type Suite struct {
 	References []Reference `yaml:"references"`
 }
 
-// SuiteTask is one task of a suite with optional overrides.
-type SuiteTask struct {
+// Task is one task of a suite with optional overrides.
+type Task struct {
 	Name          string `yaml:"name"`
 	Data          string `yaml:"data"`
 	Limit         int    `yaml:"limit"`
@@ -50,26 +53,26 @@ type Reference struct {
 }
 
 // UnmarshalYAML lets a task be written as a bare name.
-func (t *SuiteTask) UnmarshalYAML(n *yaml.Node) error {
+func (t *Task) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		t.Name = n.Value
 		return nil
 	}
-	type plain SuiteTask
+	type plain Task
 	return n.Decode((*plain)(t))
 }
 
-// ReadSuite parses a suite file; unknown keys are errors.
-func ReadSuite(path string) (*Suite, error) {
+// Read parses a suite file; unknown keys are errors.
+func Read(path string) (*Suite, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSuite(data, path)
+	return Parse(data, path)
 }
 
-// ParseSuite parses suite YAML from data (path is used in errors).
-func ParseSuite(data []byte, path string) (*Suite, error) {
+// Parse parses suite YAML from data (path is used in errors).
+func Parse(data []byte, path string) (*Suite, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Suite
