@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kshot-eval/kshot/model/apilm"
 	"github.com/kshot-eval/kshot/model"
+	"github.com/kshot-eval/kshot/model/apilm"
 )
 
 // apiFlags are kshot run's flags for models served over the

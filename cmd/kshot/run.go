@@ -16,9 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kshot-eval/kshot/eval/cache"
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/cache"
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
 	"github.com/kshot-eval/kshot/reports"

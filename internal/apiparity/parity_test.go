@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kshot-eval/kshot/model/apilm"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/sharedtest"
 	"github.com/kshot-eval/kshot/model"
+	"github.com/kshot-eval/kshot/model/apilm"
 	"github.com/kshot-eval/kshot/model/serve"
 	"github.com/kshot-eval/kshot/tasks"
 )

@@ -15,17 +15,17 @@ import (
 
 // Suite is a suite file: models × tasks × shot counts × seeds.
 type Suite struct {
-	Name           string      `yaml:"name"`
-	Description    string      `yaml:"description"`
-	Models         []string    `yaml:"models"`
-	Tasks          []Task `yaml:"tasks"`
-	Shots          []int       `yaml:"shots"`
-	Seeds          []uint64    `yaml:"seeds"`
-	Limit          int         `yaml:"limit"`
-	BatchSize      int         `yaml:"batch_size"`
-	BootstrapIters *int        `yaml:"bootstrap_iters"`
-	Output         string      `yaml:"output"`
-	DataDir        string      `yaml:"data_dir"`
+	Name           string   `yaml:"name"`
+	Description    string   `yaml:"description"`
+	Models         []string `yaml:"models"`
+	Tasks          []Task   `yaml:"tasks"`
+	Shots          []int    `yaml:"shots"`
+	Seeds          []uint64 `yaml:"seeds"`
+	Limit          int      `yaml:"limit"`
+	BatchSize      int      `yaml:"batch_size"`
+	BootstrapIters *int     `yaml:"bootstrap_iters"`
+	Output         string   `yaml:"output"`
+	DataDir        string   `yaml:"data_dir"`
 	// References are published numbers drawn as reference points in
 	// reports (written to OUT/references.csv).
 	References []Reference `yaml:"references"`
