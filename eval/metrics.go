@@ -121,7 +121,7 @@ func CountWords(text string) int {
 	n := 1
 	inSpace := false
 	for _, r := range text {
-		if mtIsSpace(r) {
+		if isSpace(r) {
 			if !inSpace {
 				n++
 			}

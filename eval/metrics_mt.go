@@ -1,18 +1,20 @@
 package eval
 
+import "github.com/kshot-eval/kshot/eval/sacrebleu"
+
 // BLEUMetric is corpus BLEU (sacreBLEU's definition, 0–100) as a Metric;
 // each document's statistics are BLEUSegmentStats(...).Floats().
-func BLEUMetric(opt BLEUOptions) Metric {
+func BLEUMetric(opt sacrebleu.BLEUOptions) Metric {
 	return Metric{Name: "bleu", HigherIsBetter: true, Corpus: true, Score: func(s []float64) float64 {
-		return BLEUScoreFromStats(BLEUStatsFromFloats(s), opt).Score
+		return sacrebleu.BLEUScoreFromStats(sacrebleu.BLEUStatsFromFloats(s), opt).Score
 	}}
 }
 
 // CHRFMetric is corpus chrF (sacreBLEU's definition, 0–100) as a Metric;
 // each document's statistics are CHRFSegmentStats(...).Floats().
-func CHRFMetric(opt CHRFOptions) Metric {
+func CHRFMetric(opt sacrebleu.CHRFOptions) Metric {
 	return Metric{Name: "chrf", HigherIsBetter: true, Corpus: true, Score: func(s []float64) float64 {
-		return CHRFScoreFromStats(CHRFStatsFromFloats(s), opt).Score
+		return sacrebleu.CHRFScoreFromStats(sacrebleu.CHRFStatsFromFloats(s), opt).Score
 	}}
 }
 
@@ -29,16 +31,16 @@ func LookupMetric(name string, higherIsBetter bool) Metric {
 	case "bits_per_byte":
 		return BitsPerByte()
 	case "bleu":
-		return BLEUMetric(BLEUOptions{})
+		return BLEUMetric(sacrebleu.BLEUOptions{})
 	case "chrf":
-		return CHRFMetric(CHRFOptions{})
+		return CHRFMetric(sacrebleu.CHRFOptions{})
 	case "oracle_mcc":
 		return OracleMCC()
 	case "oracle_acc":
 		return OracleAcc()
 	case "ter":
 		return Metric{Name: "ter", Corpus: true, Score: func(s []float64) float64 {
-			return TERScoreFromStats(TERStatsFromFloats(s), TEROptions{}).Score
+			return sacrebleu.TERScoreFromStats(sacrebleu.TERStatsFromFloats(s), sacrebleu.TEROptions{}).Score
 		}}
 	}
 	return Mean(name, higherIsBetter)

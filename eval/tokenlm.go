@@ -66,7 +66,7 @@ func EncodePair(tok Tokenizer, req Loglikelihood) (ctxToks, contToks []int) {
 		}
 		return []int{tok.EOT()}, k
 	}
-	trimmed := strings.TrimRightFunc(ctx, mtIsSpace)
+	trimmed := strings.TrimRightFunc(ctx, isSpace)
 	if n := len(ctx) - len(trimmed); n > 0 {
 		cont = ctx[len(trimmed):] + cont
 		ctx = trimmed

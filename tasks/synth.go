@@ -6,6 +6,7 @@ import (
 
 	"github.com/kshot-eval/kshot/datasets/synth"
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/sacrebleu"
 )
 
 // The synthetic suite: tasks built from kshot's generated held-out
@@ -150,7 +151,7 @@ func newSynthTranslate(o Options) (eval.Task, error) {
 	}
 	t := &synthKShot{spec: eval.TaskSpec{Name: "synth_translate", Version: "1.0", Dataset: synthDataset,
 		Description: Description("synth_translate"),
-		Metrics:     []eval.Metric{eval.BLEUMetric(eval.BLEUOptions{}), eval.CHRFMetric(eval.CHRFOptions{})}}}
+		Metrics:     []eval.Metric{eval.BLEUMetric(sacrebleu.BLEUOptions{}), eval.CHRFMetric(sacrebleu.CHRFOptions{})}}}
 	for _, p := range synth.Pairs(synthTranslateDocs, synth.Zanti, 0) {
 		t.docs = append(t.docs, eval.Example{Text: p.English + " =", Target: p.Foreign})
 	}
@@ -162,11 +163,11 @@ func newSynthTranslate(o Options) (eval.Task, error) {
 	}
 	t.score = func(d eval.Example, r eval.Response) (map[string][]float64, error) {
 		hyp := strings.TrimSpace(r.(eval.GenerateResult).Text)
-		b, err := eval.BLEUSegmentStats(hyp, []string{d.Target}, eval.BLEUOptions{})
+		b, err := sacrebleu.BLEUSegmentStats(hyp, []string{d.Target}, sacrebleu.BLEUOptions{})
 		if err != nil {
 			return nil, err
 		}
-		c, err := eval.CHRFSegmentStats(hyp, []string{d.Target}, eval.CHRFOptions{})
+		c, err := sacrebleu.CHRFSegmentStats(hyp, []string{d.Target}, sacrebleu.CHRFOptions{})
 		if err != nil {
 			return nil, err
 		}

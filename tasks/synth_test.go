@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/sacrebleu"
 )
 
 func TestSynthRegistered(t *testing.T) {
@@ -63,7 +64,7 @@ func TestSynthPrompts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := eval.BLEUMetric(eval.BLEUOptions{}).Score(s["bleu"]); math.Abs(b-100) > 1e-9 {
+	if b := eval.BLEUMetric(sacrebleu.BLEUOptions{}).Score(s["bleu"]); math.Abs(b-100) > 1e-9 {
 		t.Errorf("perfect translation scores BLEU %v", b)
 	}
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/sacrebleu"
 )
 
 func init() {
@@ -75,7 +76,7 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 	}
 	t := &wmtTask{variant: variant, src: src, tgt: tgt}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
-		Metrics: []eval.Metric{eval.BLEUMetric(eval.BLEUOptions{}), eval.CHRFMetric(eval.CHRFOptions{})}}
+		Metrics: []eval.Metric{eval.BLEUMetric(sacrebleu.BLEUOptions{}), eval.CHRFMetric(sacrebleu.CHRFOptions{})}}
 	for _, p := range pairs {
 		t.docs = append(t.docs, wmtDoc{DocID: p.Source.DocID, SegID: p.Source.SegID, Source: p.Source.Text, Ref: p.Reference.Text})
 	}
@@ -130,11 +131,11 @@ func (t *wmtTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 func (t *wmtTask) Score(inst eval.Instance, resps []eval.Response) (map[string][]float64, error) {
 	hyp := strings.TrimSpace(resps[0].(eval.GenerateResult).Text)
 	ref := inst.Doc.(wmtDoc).Ref
-	b, err := eval.BLEUSegmentStats(hyp, []string{ref}, eval.BLEUOptions{})
+	b, err := sacrebleu.BLEUSegmentStats(hyp, []string{ref}, sacrebleu.BLEUOptions{})
 	if err != nil {
 		return nil, err
 	}
-	c, err := eval.CHRFSegmentStats(hyp, []string{ref}, eval.CHRFOptions{})
+	c, err := sacrebleu.CHRFSegmentStats(hyp, []string{ref}, sacrebleu.CHRFOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/sacrebleu"
 )
 
 const metricUsage = `usage: kshot metric bleu|chrf|ter --refs REF [--refs REF2 ...] [flags] < HYP
@@ -62,8 +62,8 @@ func newMetricFlagSet(f *metricFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("metric", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Var(&f.refs, "refs", "reference file, one segment per line (repeat for several references)")
-	fs.StringVar(&f.tokenize, "tokenize", "13a", "BLEU tokenizer: "+strings.Join(eval.BLEUTokenizerNames(), ", "))
-	fs.StringVar(&f.smoothMethod, "smooth-method", "exp", "BLEU smoothing: "+strings.Join(eval.BLEUSmoothMethods(), ", "))
+	fs.StringVar(&f.tokenize, "tokenize", "13a", "BLEU tokenizer: "+strings.Join(sacrebleu.BLEUTokenizerNames(), ", "))
+	fs.StringVar(&f.smoothMethod, "smooth-method", "exp", "BLEU smoothing: "+strings.Join(sacrebleu.BLEUSmoothMethods(), ", "))
 	fs.Float64Var(&f.smoothValue, "smooth-value", 0, "value for floor (default 0.1) or add-k (default 1) smoothing")
 	fs.BoolVar(&f.lowercase, "lowercase", false, "case-insensitive BLEU and chrF (TER is case-insensitive unless --ter-case-sensitive)")
 	fs.IntVar(&f.chrfCharOrder, "chrf-char-order", 6, "chrF character n-gram order")
@@ -185,31 +185,31 @@ func cmdMetric(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 func metricScorer(metric string, f metricFlags) (func(hyps []string, refs [][]string, width int) (string, float64, error), error) {
 	switch metric {
 	case "bleu":
-		opt := eval.BLEUOptions{Tokenize: f.tokenize, Smooth: f.smoothMethod, SmoothValue: f.smoothValue, Lowercase: f.lowercase}
+		opt := sacrebleu.BLEUOptions{Tokenize: f.tokenize, Smooth: f.smoothMethod, SmoothValue: f.smoothValue, Lowercase: f.lowercase}
 		if err := opt.Validate(); err != nil {
 			return nil, usageError{"metric: " + err.Error()}
 		}
 		return func(h []string, r [][]string, w int) (string, float64, error) {
-			res, err := eval.CorpusBLEU(h, r, opt)
+			res, err := sacrebleu.CorpusBLEU(h, r, opt)
 			return res.Format(w), res.Score, err
 		}, nil
 	case "chrf":
-		opt := eval.CHRFOptions{CharOrder: f.chrfCharOrder, WordOrder: f.chrfWordOrder, Beta: f.chrfBeta,
+		opt := sacrebleu.CHRFOptions{CharOrder: f.chrfCharOrder, WordOrder: f.chrfWordOrder, Beta: f.chrfBeta,
 			Lowercase: f.lowercase, Whitespace: f.chrfWhitespace, EpsSmoothing: f.chrfEps}
 		if f.chrfCharOrder < 1 || f.chrfBeta < 1 || f.chrfWordOrder < 0 {
 			return nil, usageError{"metric: --chrf-char-order and --chrf-beta must be ≥ 1 and --chrf-word-order ≥ 0"}
 		}
 		return func(h []string, r [][]string, w int) (string, float64, error) {
-			res, err := eval.CorpusCHRF(h, r, opt)
+			res, err := sacrebleu.CorpusCHRF(h, r, opt)
 			return res.Format(w), res.Score, err
 		}, nil
 	default:
 		if f.lowercase && f.terCaseSensitive {
 			return nil, usageError{"metric ter: --lowercase contradicts --ter-case-sensitive"}
 		}
-		opt := eval.TEROptions{CaseSensitive: f.terCaseSensitive, Normalized: f.terNormalize, NoPunct: f.terNoPunct, AsianSupport: f.terAsian}
+		opt := sacrebleu.TEROptions{CaseSensitive: f.terCaseSensitive, Normalized: f.terNormalize, NoPunct: f.terNoPunct, AsianSupport: f.terAsian}
 		return func(h []string, r [][]string, w int) (string, float64, error) {
-			res, err := eval.CorpusTER(h, r, opt)
+			res, err := sacrebleu.CorpusTER(h, r, opt)
 			return res.Format(w), res.Score, err
 		}, nil
 	}

@@ -16,7 +16,8 @@ const module = "github.com/kshot-eval/kshot"
 // allowed lists, per package, the import path prefixes it may use besides
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
-	"eval":                {"gonum.org/v1/gonum"},
+	"eval":                {"gonum.org/v1/gonum", module + "/eval/sacrebleu"},
+	"eval/sacrebleu":      {},
 	"eval/cache":          {module + "/eval", "modernc.org/sqlite"},
 	"datasets":            {"github.com/parquet-go/parquet-go", module + "/internal/suggest"},
 	"datasets/synth":      {},

@@ -1,4 +1,4 @@
-package eval
+package sacrebleu
 
 // chrF (Popović, 2015) and chrF++ (Popović, 2017) computed exactly as
 // sacreBLEU 2.x does (sacrebleu/metrics/chrf.py), as additive per-segment

@@ -1,4 +1,4 @@
-package eval
+package sacrebleu
 
 // Tokenizers and Python string semantics for the translation metrics
 // (BLEU, chrF, TER) as sacreBLEU 2.x applies them. Strings are handled as

@@ -1,4 +1,4 @@
-package eval
+package sacrebleu
 
 // Corpus BLEU (Papineni et al., 2002) computed exactly as sacreBLEU 2.x
 // does (sacrebleu/metrics/bleu.py): per-segment sufficient statistics that

@@ -1,4 +1,4 @@
-package eval
+package sacrebleu
 
 // Translation edit rate (Snover et al., 2006) computed exactly as
 // sacreBLEU 2.x does (sacrebleu/metrics/ter.py and lib_ter.py, a port of
