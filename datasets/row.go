@@ -300,4 +300,3 @@ func keyList(keys []string) string {
 	}
 	return s
 }
-

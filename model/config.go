@@ -327,4 +327,3 @@ func (r *configReader) tokenID(field string, def int) int {
 	}
 	return v
 }
-
