@@ -103,7 +103,7 @@ func TestVariants(t *testing.T) {
 	}{
 		{"arc_easy", "", DefaultVariant, ""},
 		{"arc_easy", "default", DefaultVariant, ""},
-		{"arc_easy", "gpt3-typo", "", `task arc_easy has no prompt variant "gpt3-typo" (it has one prompt format, "default")`},
+		{"arc_easy", "gpt3-typo", "", `task arc_easy has no prompt variant "gpt3-typo" (it has one prompt format, "default": drop the variant)`},
 		{"copa", "gpt3", "", `task copa has no prompt variant "gpt3"`},
 		{"openbookqa", "gpt3", "", `openbookqa has no prompt variant`},
 		{"wikitext2", "gpt3", "", `wikitext2 has no prompt variant`},

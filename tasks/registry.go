@@ -97,7 +97,7 @@ func (e *UnknownVariantError) Error() string {
 	}
 	have := "it has " + strings.Join(q, ", ")
 	if len(e.Have) == 1 {
-		have = "it has one prompt format, " + q[0]
+		have = "it has one prompt format, " + q[0] + ": drop the variant"
 	}
 	if e.Suggest != "" {
 		return fmt.Sprintf("task %s has no prompt variant %q (did you mean %q? %s)", e.Task, e.Variant, e.Suggest, have)
