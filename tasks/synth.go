@@ -35,7 +35,10 @@ var SynthSuite = []string{"synth_lambada", "synth_cbt", "synth_arithmetic", "syn
 
 // SynthFewShot reports whether a synthetic task accepts k > 0 examples
 // (the others, like their real counterparts, are zero-shot only).
-func SynthFewShot(name string) bool { return name == "synth_arithmetic" || name == "synth_translate" }
+func SynthFewShot(name string) bool {
+	d, err := Declared(name)
+	return err == nil && !d.ZeroShotOnly
+}
 
 // Default document counts of the synthetic tasks, chosen so that the
 // default run over the whole ladder takes a few minutes; --limit lowers
