@@ -157,3 +157,18 @@ func TestPlanProblemsAllAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownCommand: a misspelt command gets a did-you-mean.
+func TestUnknownCommand(t *testing.T) {
+	for _, c := range []struct{ cmd, want string }{
+		{"rn", `unknown command "rn" (did you mean "run"? kshot help lists them)`},
+		{"reprot", `unknown command "reprot" (did you mean "report"? kshot help lists them)`},
+		{"xyzzy", `unknown command "xyzzy" (run kshot help for the list)`},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run([]string{c.cmd}, nil, &stdout, &stderr)
+		if err == nil || err.Error() != c.want || exitCode(err, &stderr) != 2 {
+			t.Errorf("kshot %s: %v, want %q with exit 2", c.cmd, err, c.want)
+		}
+	}
+}
