@@ -1,6 +1,10 @@
 package tasks
 
-import "github.com/kshot-eval/kshot/eval"
+import (
+	"strings"
+
+	"github.com/kshot-eval/kshot/eval"
+)
 
 // Declarations shared by several registrations (see Decl).
 var (
@@ -19,6 +23,22 @@ var (
 	mcDeclMetrics     = []string{"acc", "acc_norm", "acc_token"}
 	uncondDeclMetrics = []string{"acc", "acc_norm", "acc_token", "acc_uncond"}
 )
+
+// Summary formats a declaration for kshot tasks: request kind, metrics,
+// variants (the default first) and the shot counts it supports, e.g.
+// "multiple_choice; acc, acc_norm; variants lm-eval (default), gpt3; k-shot".
+func Summary(d Decl) string {
+	v := d.variants()
+	vs := "variant " + v[0]
+	if len(v) > 1 {
+		vs = "variants " + v[0] + " (default), " + strings.Join(v[1:], ", ")
+	}
+	shots := "k-shot"
+	if d.ZeroShotOnly {
+		shots = "zero-shot only"
+	}
+	return d.Kind.String() + "; " + strings.Join(d.Metrics, ", ") + "; " + vs + "; " + shots
+}
 
 // parseSynthVariantName is Decl.ParseVariant of the GPT-3 synthetic task
 // named task: the canonical name of variant v.

@@ -526,6 +526,9 @@ func cmdTasks(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	for _, n := range tasks.Names() {
 		fmt.Fprintf(stdout, "%-28s %s\n", n, tasks.Description(n))
+		if d, err := tasks.Declared(n); err == nil {
+			fmt.Fprintf(stdout, "%-28s %s\n", "", tasks.Summary(d))
+		}
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
-// Package suite reads suite files: the YAML plan of a kshot run (models ×
+// Package suite reads suite files — the YAML plan of a kshot run (models ×
 // tasks × shot counts × seeds, with per-task data, limits and variants,
-// and the published numbers the reports draw as references).
+// and the published numbers the reports draw as references) — and checks
+// run plans, from a suite file or from flags, against the task
+// declarations and the data before any model is loaded (Plan.Check),
+// reporting every problem at once.
 package suite
 
 import (
