@@ -24,7 +24,8 @@ type Options struct {
 	// (lambada/lambada_test.jsonl, wikitext2/wiki.test.raw, …), searched
 	// for the task's default file when DataPath is empty.
 	DataDir string
-	// Variant selects a named prompt format where a task has several.
+	// Variant selects one of the prompt formats the task declares (Decl);
+	// "" is the default. New refuses a variant the task does not declare.
 	Variant string
 	// RollingStride > 0 scores perplexity tasks with a sliding window of
 	// that stride instead of disjoint windows.
