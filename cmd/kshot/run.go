@@ -510,15 +510,6 @@ func writeSuiteReport(p *runPlan, written []string, stderr io.Writer) error {
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func cmdTasks(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tasks", stderr)
 	if err := parseFlags(fs, args); err != nil {
