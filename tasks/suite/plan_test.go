@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/tasks"
 )
 
 // problemLines returns err's problems as "where: what" lines.
@@ -136,4 +137,33 @@ func TestParseAllProblems(t *testing.T) {
 		{"s.yaml: tasks[1]", "task has no name"},
 		{"s.yaml: limit", "-1 is negative"},
 	})
+}
+
+// TestShippedSuitesDeclared: every task of the shipped suites is
+// registered, its variant declared, and no zero-shot-only task is asked
+// for k > 0 in its own shots list (what Check refuses before reading data).
+func TestShippedSuitesDeclared(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "suites", "*.yaml"))
+	if len(paths) == 0 {
+		t.Fatal("no suites/*.yaml")
+	}
+	for _, path := range paths {
+		s, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range s.Tasks {
+			d, err := tasks.Declared(st.Name)
+			if err != nil {
+				t.Errorf("%s: tasks[%d]: %v", path, i, err)
+				continue
+			}
+			if _, err := d.Variant(st.Name, st.Variant); err != nil {
+				t.Errorf("%s: tasks[%d]: %v", path, i, err)
+			}
+			if d.ZeroShotOnly && slices.ContainsFunc(st.Shots, func(k int) bool { return k != 0 }) {
+				t.Errorf("%s: tasks[%d]: %s is zero-shot only, shots %v", path, i, st.Name, st.Shots)
+			}
+		}
+	}
 }
