@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -65,7 +64,7 @@ func (r Row) lookup(key string) (any, error) {
 	v, ok := r.Fields[key]
 	if !ok {
 		e := r.Invalid(key, problemMissing)
-		if near := nearest(key, r.Keys()); near != "" {
+		if near := suggest.Closest(key, r.Keys()); near != "" {
 			e.Hint = "did you mean " + strconv.Quote(near) + "?"
 		} else if len(r.Fields) > 0 {
 			e.Hint = "the record has " + keyList(r.Keys())
@@ -300,19 +299,4 @@ func keyList(keys []string) string {
 		s += strconv.Quote(k)
 	}
 	return s
-}
-
-// nearest returns the key closest to name by edit distance when it is at
-// most 2 edits (or 1 for names of up to 4 bytes) away, or "".
-func nearest(name string, keys []string) string {
-	best, bestD := "", 3
-	if len(name) <= 4 {
-		bestD = 2
-	}
-	for _, k := range keys {
-		if d := suggest.Distance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
 }

@@ -121,7 +121,7 @@ func ResultsJSON(run RunInfo, results []TaskResult) map[string]any {
 		nsamples[r.Key] = map[string]int{"original": r.NTotal, "effective": r.NDocs}
 		hashes[r.Key] = r.RequestHash
 		configs[r.Key] = map[string]any{"task": r.Spec.Name, "description": r.Spec.Description,
-			"dataset": r.Spec.Dataset, "num_fewshot": r.Shots, "version": r.Spec.Version}
+			"dataset": r.Spec.Dataset, "num_fewshot": r.Shots, "version": r.Spec.Version, "variant": r.Spec.Variant}
 		durations[r.Key] = r.Duration.Seconds()
 	}
 	return map[string]any{

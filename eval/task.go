@@ -12,6 +12,57 @@ type TaskSpec struct {
 	Description string // one line
 	Dataset     string // where the data comes from, e.g. a Hugging Face dataset id
 	Metrics     []Metric
+	// Variant is the name of the prompt variant the task was built with
+	// (the default variant's name when none was asked for), written into
+	// the results file's configs.
+	Variant string
+	// Kind is the kind of request the task sends.
+	Kind RequestKind
+	// ZeroShotOnly is set for tasks that have no few-shot form
+	// (Instances fails for k ≠ 0).
+	ZeroShotOnly bool
+}
+
+// RequestKind names one of the closed set of request kinds.
+type RequestKind int
+
+// The request kinds, one per Request type.
+const (
+	KindLoglikelihood RequestKind = iota + 1
+	KindRolling
+	KindMultipleChoice
+	KindGenerate
+)
+
+// String returns the kind's name as lm-evaluation-harness's output_type
+// spells it.
+func (k RequestKind) String() string {
+	switch k {
+	case KindLoglikelihood:
+		return "loglikelihood"
+	case KindRolling:
+		return "loglikelihood_rolling"
+	case KindMultipleChoice:
+		return "multiple_choice"
+	case KindGenerate:
+		return "generate_until"
+	}
+	return fmt.Sprintf("RequestKind(%d)", int(k))
+}
+
+// KindOf returns the kind of r.
+func KindOf(r Request) RequestKind {
+	switch r.(type) {
+	case Loglikelihood:
+		return KindLoglikelihood
+	case Rolling:
+		return KindRolling
+	case MultipleChoice:
+		return KindMultipleChoice
+	case Generate:
+		return KindGenerate
+	}
+	panic(fmt.Sprintf("eval: KindOf: unknown request type %T", r))
 }
 
 // Instance is one evaluated document with the requests built for it.

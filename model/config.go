@@ -68,7 +68,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		r.gptNeo(c)
 	default:
 		hint := "supported: " + strings.Join(supportedModelTypes, ", ")
-		if s := didYouMean(modelType, supportedModelTypes); s != "" {
+		if s := suggest.Closest(modelType, supportedModelTypes); s != "" {
 			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
 		}
 		return nil, &FileError{File: file, Field: "model_type", Msg: fmt.Sprintf("unsupported value %q", modelType), Hint: hint}
@@ -326,15 +326,4 @@ func (r *configReader) tokenID(field string, def int) int {
 		return def
 	}
 	return v
-}
-
-// didYouMean returns the candidate within edit distance 2 of s, or "".
-func didYouMean(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := suggest.Distance(strings.ToLower(s), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
 }

@@ -13,10 +13,18 @@ import (
 	"github.com/kshot-eval/kshot/eval"
 )
 
+// TaskNote is a remark about one task of a run (say, that it ran at
+// fewer shot counts than asked), shown as a footnote of RunTable.
+type TaskNote struct {
+	Task string // the task's name (TaskSpec.Name)
+	Text string
+}
+
 // RunTable writes one run's results as lm-evaluation-harness's Markdown
 // table (Tasks, Version, Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr),
-// followed by the statistical caveats as numbered footnotes.
-func RunTable(w io.Writer, results []eval.TaskResult) error {
+// followed by the statistical caveats and the task notes as numbered
+// footnotes; a note is marked once, on its task's first row.
+func RunTable(w io.Writer, results []eval.TaskResult, taskNotes ...TaskNote) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewMarkdown()),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -24,11 +32,19 @@ func RunTable(w io.Writer, results []eval.TaskResult) error {
 	)
 	t.Header([]string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"})
 	var notes []string
+	marked := map[int]bool{}
 	for _, r := range results {
 		for i, m := range r.Metrics {
 			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
 			if i > 0 {
 				task, version, filter, shots = "", "", "", ""
+			}
+			for j, tn := range taskNotes {
+				if i == 0 && tn.Task == r.Spec.Name && !marked[j] {
+					marked[j] = true
+					notes = append(notes, tn.Text)
+					task += fmt.Sprintf(" [%d]", len(notes))
+				}
 			}
 			arrow := "↓"
 			if m.HigherIsBetter {

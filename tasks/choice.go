@@ -9,11 +9,11 @@ import (
 )
 
 func init() {
-	Register("winograd", "Winograd Schema Challenge (WSC273), partial scoring: each candidate substituted, the rest of the sentence scored; acc", newWinograd)
-	Register("cbt_cn", "Children's Book Test, common nouns: each of 10 candidates substituted into the question sentence, scored given the passage; acc", func(o Options) (eval.Task, error) {
+	Register("winograd", Decl{Description: "Winograd Schema Challenge (WSC273), partial scoring: each candidate substituted, the rest of the sentence scored; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, newWinograd)
+	Register("cbt_cn", Decl{Description: "Children's Book Test, common nouns: each of 10 candidates substituted into the question sentence, scored given the passage; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, func(o Options) (eval.Task, error) {
 		return newCBT("cbt_cn", "CN", o)
 	})
-	Register("cbt_ne", "Children's Book Test, named entities: each of 10 candidates substituted into the question sentence, scored given the passage; acc", func(o Options) (eval.Task, error) {
+	Register("cbt_ne", Decl{Description: "Children's Book Test, named entities: each of 10 candidates substituted into the question sentence, scored given the passage; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, func(o Options) (eval.Task, error) {
 		return newCBT("cbt_ne", "NE", o)
 	})
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	Register("lambada_openai_cloze", "LAMBADA (OpenAI) in GPT-3's few-shot fill-in-the-blank format \"… ____. -> word\"; acc and perplexity (variants lm-eval, gpt3)", newLambadaCloze)
+	Register("lambada_openai_cloze", Decl{Description: "LAMBADA (OpenAI) in GPT-3's few-shot fill-in-the-blank format \"… ____. -> word\"; acc and perplexity (variants lm-eval, gpt3)", Variants: clozeVariants, Kind: eval.KindLoglikelihood, Metrics: lambadaMetrics}, newLambadaCloze)
 }
 
 // LAMBADA cloze prompt variants.

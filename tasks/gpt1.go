@@ -28,10 +28,10 @@ import (
 // silent (how the article and question are joined for RACE) kshot's choice
 // is written below. All four are zero-shot only.
 func init() {
-	Register("gpt1_sst2", "GPT-1 zero-shot probe, SST-2 (GLUE validation): sentence + \" very\", compare \" positive\" and \" negative\"; acc", newGPT1SST2)
-	Register("gpt1_race", "GPT-1 zero-shot probe, RACE (test): answer with the highest average token log-probability given article and question; acc", newGPT1RACE)
-	Register("gpt1_winograd", "GPT-1 zero-shot probe, Winograd WSC273: candidate substituted, rest of the sentence by average token log-probability; acc", newGPT1Winograd)
-	Register("gpt1_cola", "GPT-1 zero-shot probe, CoLA (GLUE validation): average token log-probability thresholded (best threshold on the split); oracle_mcc, oracle_acc", newGPT1CoLA)
+	Register("gpt1_sst2", Decl{Description: "GPT-1 zero-shot probe, SST-2 (GLUE validation): sentence + \" very\", compare \" positive\" and \" negative\"; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, newGPT1SST2)
+	Register("gpt1_race", Decl{Description: "GPT-1 zero-shot probe, RACE (test): answer with the highest average token log-probability given article and question; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, newGPT1RACE)
+	Register("gpt1_winograd", Decl{Description: "GPT-1 zero-shot probe, Winograd WSC273: candidate substituted, rest of the sentence by average token log-probability; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, newGPT1Winograd)
+	Register("gpt1_cola", Decl{Description: "GPT-1 zero-shot probe, CoLA (GLUE validation): average token log-probability thresholded (best threshold on the split); oracle_mcc, oracle_acc", ZeroShotOnly: true, Kind: eval.KindLoglikelihood, Metrics: []string{"oracle_mcc", "oracle_acc"}}, newGPT1CoLA)
 }
 
 // gpt1Doc is one document of a GPT-1 probe: a multiple choice (Options)

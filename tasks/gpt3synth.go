@@ -44,11 +44,11 @@ func init() {
 	for _, s := range arithmeticSpecs {
 		name := "arithmetic_" + s.code
 		desc := "GPT-3 arithmetic " + s.code + " (" + s.file + ", 2000 problems): acc of the greedy answer"
-		Register(name, desc, func(o Options) (eval.Task, error) { return newGPT3Synth(name, s.file, &s, nil, o) })
+		Register(name, Decl{Description: desc, Variants: synthVariants, ParseVariant: parseSynthVariantName(name), Kind: eval.KindLoglikelihood, Metrics: acc}, func(o Options) (eval.Task, error) { return newGPT3Synth(name, s.file, &s, nil, o) })
 	}
 	for _, s := range wordSpecs {
 		desc := "GPT-3 word manipulation " + s.name + " (" + s.file + ", 10000 words): generate until a newline, acc = exact match"
-		Register(s.name, desc, func(o Options) (eval.Task, error) { return newGPT3Synth(s.name, s.file, nil, &s, o) })
+		Register(s.name, Decl{Description: desc, Variants: synthVariants, ParseVariant: parseSynthVariantName(s.name), Kind: eval.KindGenerate, Metrics: acc}, func(o Options) (eval.Task, error) { return newGPT3Synth(s.name, s.file, nil, &s, o) })
 	}
 }
 

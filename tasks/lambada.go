@@ -10,13 +10,13 @@ import (
 )
 
 func init() {
-	Register("lambada_openai", "LAMBADA (OpenAI's preprocessed test set): predict the last word of a passage; acc and perplexity", func(o Options) (eval.Task, error) {
+	Register("lambada_openai", Decl{Description: "LAMBADA (OpenAI's preprocessed test set): predict the last word of a passage; acc and perplexity", ZeroShotOnly: true, Kind: eval.KindLoglikelihood, Metrics: lambadaMetrics}, func(o Options) (eval.Task, error) {
 		return newLambada("lambada_openai", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, false)
 	})
-	Register("lambada_standard", "LAMBADA (original cimec test set): predict the last word of a passage; acc and perplexity", func(o Options) (eval.Task, error) {
+	Register("lambada_standard", Decl{Description: "LAMBADA (original cimec test set): predict the last word of a passage; acc and perplexity", ZeroShotOnly: true, Kind: eval.KindLoglikelihood, Metrics: lambadaMetrics}, func(o Options) (eval.Task, error) {
 		return newLambada("lambada_standard", datasets.HubDataset{Repo: "cimec/lambada", Config: "plain_text", Split: "test"}, o, false)
 	})
-	Register("lambada_openai_stopfilter", "LAMBADA (OpenAI) with the GPT-2 paper's stop-word filter on the greedy prediction; acc", func(o Options) (eval.Task, error) {
+	Register("lambada_openai_stopfilter", Decl{Description: "LAMBADA (OpenAI) with the GPT-2 paper's stop-word filter on the greedy prediction; acc", ZeroShotOnly: true, Kind: eval.KindGenerate, Metrics: acc}, func(o Options) (eval.Task, error) {
 		return newLambada("lambada_openai_stopfilter", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, true)
 	})
 }

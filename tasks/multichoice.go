@@ -27,19 +27,19 @@ import (
 // not ship with kshot's data); each is the document's context, a space and
 // its correct option, examples separated by a blank line.
 func init() {
-	Register("hellaswag", "HellaSwag (validation): pick the ending of an activity or WikiHow text, lm-evaluation-harness preprocessing; acc, acc_norm, acc_token", newHellaswag)
-	Register("piqa", "PIQA (validation): pick the solution to a physical goal; acc, acc_norm, acc_token (variants lm-eval, gpt3)", newPIQA)
-	Register("winogrande", "WinoGrande (xl, validation), partial scoring: each option in the context, the rest of the sentence scored; acc", newWinogrande)
-	Register("arc_easy", "ARC-Easy (test): grade-school science questions; acc, acc_norm, acc_token, acc_uncond", func(o Options) (eval.Task, error) {
+	Register("hellaswag", Decl{Description: "HellaSwag (validation): pick the ending of an activity or WikiHow text, lm-evaluation-harness preprocessing; acc, acc_norm, acc_token", Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newHellaswag)
+	Register("piqa", Decl{Description: "PIQA (validation): pick the solution to a physical goal; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newPIQA)
+	Register("winogrande", Decl{Description: "WinoGrande (xl, validation), partial scoring: each option in the context, the rest of the sentence scored; acc", Kind: eval.KindMultipleChoice, Metrics: acc}, newWinogrande)
+	Register("arc_easy", Decl{Description: "ARC-Easy (test): grade-school science questions; acc, acc_norm, acc_token, acc_uncond", Kind: eval.KindMultipleChoice, Metrics: uncondDeclMetrics}, func(o Options) (eval.Task, error) {
 		return newARC("arc_easy", "ARC-Easy", "arc/llmfoundry_arc_easy_test.jsonl", o)
 	})
-	Register("arc_challenge", "ARC-Challenge (test): hard grade-school science questions; acc, acc_norm, acc_token, acc_uncond", func(o Options) (eval.Task, error) {
+	Register("arc_challenge", Decl{Description: "ARC-Challenge (test): hard grade-school science questions; acc, acc_norm, acc_token, acc_uncond", Kind: eval.KindMultipleChoice, Metrics: uncondDeclMetrics}, func(o Options) (eval.Task, error) {
 		return newARC("arc_challenge", "ARC-Challenge", "arc/llmfoundry_arc_challenge_test.jsonl", o)
 	})
-	Register("openbookqa", "OpenBookQA (main, test): science questions completed by one of four answers; acc, acc_norm, acc_token, acc_uncond", newOpenBookQA)
-	Register("copa", "COPA (SuperGLUE validation): premise + because/therefore, pick the cause or effect; acc, acc_norm, acc_token", newCOPA)
-	Register("boolq", "BoolQ (SuperGLUE validation): yes/no question about a passage; acc, acc_norm, acc_token (variants lm-eval, gpt3)", newBoolQ)
-	Register("storycloze", "StoryCloze 2016 (validation; data supplied by the user): pick the ending of a four-sentence story; acc, acc_norm, acc_token", newStoryCloze)
+	Register("openbookqa", Decl{Description: "OpenBookQA (main, test): science questions completed by one of four answers; acc, acc_norm, acc_token, acc_uncond", Kind: eval.KindMultipleChoice, Metrics: uncondDeclMetrics}, newOpenBookQA)
+	Register("copa", Decl{Description: "COPA (SuperGLUE validation): premise + because/therefore, pick the cause or effect; acc, acc_norm, acc_token", Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newCOPA)
+	Register("boolq", Decl{Description: "BoolQ (SuperGLUE validation): yes/no question about a passage; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newBoolQ)
+	Register("storycloze", Decl{Description: "StoryCloze 2016 (validation; data supplied by the user): pick the ending of a four-sentence story; acc, acc_norm, acc_token", Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newStoryCloze)
 }
 
 // UncondContext is the context of GPT-3's unconditional normalisation

@@ -11,13 +11,13 @@ import (
 )
 
 func init() {
-	Register("wikitext2", "WikiText-2 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", func(o Options) (eval.Task, error) {
+	Register("wikitext2", Decl{Description: "WikiText-2 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: wikitextMetrics}, func(o Options) (eval.Task, error) {
 		return newWikitext("wikitext2", datasets.HubDataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-2-raw-v1", Split: "test"}, "wikitext2/wiki.test.raw", o)
 	})
-	Register("wikitext103", "WikiText-103 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", func(o Options) (eval.Task, error) {
+	Register("wikitext103", Decl{Description: "WikiText-103 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: wikitextMetrics}, func(o Options) (eval.Task, error) {
 		return newWikitext("wikitext103", datasets.HubDataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-103-raw-v1", Split: "test"}, "wikitext103/wiki.test.raw", o)
 	})
-	Register("ptb", "Penn Treebank test set (Mikolov) as one stream: word perplexity, bits per byte", func(o Options) (eval.Task, error) {
+	Register("ptb", Decl{Description: "Penn Treebank test set (Mikolov) as one stream: word perplexity, bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: wikitextMetrics}, func(o Options) (eval.Task, error) {
 		path, err := dataFile("ptb", o, "ptb/ptb.test.txt", "the PTB test set (ptb.test.txt)")
 		if err != nil {
 			return nil, err
@@ -28,10 +28,10 @@ func init() {
 		}
 		return newStream("ptb", "ptb_text_only (penn_treebank, test)", []string{text}, PTBDetokenize, o), nil
 	})
-	Register("enwik8", "enwik8 test split (last 5 MB) as one byte stream: bits per byte", func(o Options) (eval.Task, error) {
+	Register("enwik8", Decl{Description: "enwik8 test split (last 5 MB) as one byte stream: bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: []string{"bits_per_byte"}}, func(o Options) (eval.Task, error) {
 		return newHutter("enwik8", o)
 	})
-	Register("text8", "text8 test split (last 5 M characters) as one stream: bits per character", func(o Options) (eval.Task, error) {
+	Register("text8", Decl{Description: "text8 test split (last 5 M characters) as one stream: bits per character", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: []string{"bits_per_byte"}}, func(o Options) (eval.Task, error) {
 		return newHutter("text8", o)
 	})
 }

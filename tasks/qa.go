@@ -32,10 +32,10 @@ import (
 // excluded, and show the first accepted answer. Generation is capped at
 // qaMaxTokens tokens.
 func init() {
-	Register("triviaqa", "TriviaQA (rc.nocontext, validation), closed book: greedy answer, exact_match over the answer aliases (variants lm-eval, gpt3)", func(o Options) (eval.Task, error) {
+	Register("triviaqa", Decl{Description: "TriviaQA (rc.nocontext, validation), closed book: greedy answer, exact_match over the answer aliases (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
 		return newQA("triviaqa", "mandarjoshi/trivia_qa (rc.nocontext, validation)", "triviaqa/rc.nocontext/validation-00000-of-00001.parquet", o)
 	})
-	Register("nq_open", "Natural Questions open (validation), closed book: greedy answer, exact_match over the answers (variants lm-eval, gpt3)", func(o Options) (eval.Task, error) {
+	Register("nq_open", Decl{Description: "Natural Questions open (validation), closed book: greedy answer, exact_match over the answers (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
 		return newQA("nq_open", "google-research-datasets/nq_open (nq_open, validation)", "nq_open/validation-00000-of-00001.parquet", o)
 	})
 }

@@ -3,15 +3,17 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"github.com/kshot-eval/kshot/internal/suggest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
 // Options configure a task instance.
@@ -22,7 +24,8 @@ type Options struct {
 	// (lambada/lambada_test.jsonl, wikitext2/wiki.test.raw, …), searched
 	// for the task's default file when DataPath is empty.
 	DataDir string
-	// Variant selects a named prompt format where a task has several.
+	// Variant selects one of the prompt formats the task declares (Decl);
+	// "" is the default. New refuses a variant the task does not declare.
 	Variant string
 	// RollingStride > 0 scores perplexity tasks with a sliding window of
 	// that stride instead of disjoint windows.
@@ -36,9 +39,76 @@ type Options struct {
 // Factory builds a task from options.
 type Factory func(opts Options) (eval.Task, error)
 
+// DefaultVariant is the variant name of a task that has one prompt format.
+const DefaultVariant = "default"
+
+// Decl is what a task declares where it is registered: a run plan is
+// checked against it before any data is read or any model is loaded, and
+// TestDeclarations checks it against the task as built.
+type Decl struct {
+	Description string // one line, for kshot tasks
+	// Variants names the prompt variants, the default first; nil means
+	// one format, named DefaultVariant.
+	Variants []string
+	// ParseVariant, when set, also accepts variants beyond Variants
+	// (parameterised ones, such as "gpt3+generated:7") and returns the
+	// variant's canonical name; "" asks for the default.
+	ParseVariant func(v string) (string, error)
+	// ZeroShotOnly is set for a task without a few-shot form: a run
+	// with --shots 0,1,5 evaluates it at 0 shots only.
+	ZeroShotOnly bool
+	Kind         eval.RequestKind // the kind of every request the task sends
+	Metrics      []string         // metric names, in the order of the task's Spec
+}
+
+// variants returns d.Variants, or DefaultVariant alone.
+func (d Decl) variants() []string {
+	if len(d.Variants) == 0 {
+		return []string{DefaultVariant}
+	}
+	return d.Variants
+}
+
+// Variant returns the canonical name of variant v of the task named
+// task ("" is the default variant), or an *UnknownVariantError.
+func (d Decl) Variant(task, v string) (string, error) {
+	have := d.variants()
+	switch {
+	case d.ParseVariant != nil:
+		return d.ParseVariant(v)
+	case v == "":
+		return have[0], nil
+	case slices.Contains(have, v):
+		return v, nil
+	}
+	return "", &UnknownVariantError{Task: task, Variant: v, Have: have, Suggest: suggest.Closest(v, have)}
+}
+
+// UnknownVariantError reports a prompt variant a task does not have.
+type UnknownVariantError struct {
+	Task, Variant string
+	Have          []string // the task's variants, the default first
+	Suggest       string   // closest of Have, "" when none is close
+}
+
+func (e *UnknownVariantError) Error() string {
+	q := make([]string, len(e.Have))
+	for i, h := range e.Have {
+		q[i] = strconv.Quote(h)
+	}
+	have := "it has " + strings.Join(q, ", ")
+	if len(e.Have) == 1 {
+		have = "it has one prompt format, " + q[0] + ": drop the variant"
+	}
+	if e.Suggest != "" {
+		return fmt.Sprintf("task %s has no prompt variant %q (did you mean %q? %s)", e.Task, e.Variant, e.Suggest, have)
+	}
+	return fmt.Sprintf("task %s has no prompt variant %q (%s)", e.Task, e.Variant, have)
+}
+
 type entry struct {
-	description string
-	factory     Factory
+	decl    Decl
+	factory Factory
 }
 
 var (
@@ -46,14 +116,18 @@ var (
 	registry = map[string]entry{}
 )
 
-// Register adds a task under name. It panics when name is taken.
-func Register(name, description string, f Factory) {
+// Register adds a task under name with its declaration. It panics when
+// name is taken or the declaration lacks a description, kind or metrics.
+func Register(name string, d Decl, f Factory) {
 	regMu.Lock()
 	defer regMu.Unlock()
 	if _, dup := registry[name]; dup {
 		panic("tasks: Register called twice for " + name)
 	}
-	registry[name] = entry{description, f}
+	if d.Description == "" || d.Kind == 0 || len(d.Metrics) == 0 || f == nil {
+		panic("tasks: Register " + name + ": the declaration needs a description, a request kind, metrics and a factory")
+	}
+	registry[name] = entry{d, f}
 }
 
 // Names returns the registered task names, sorted.
@@ -72,7 +146,19 @@ func Names() []string {
 func Description(name string) string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	return registry[name].description
+	return registry[name].decl.Description
+}
+
+// Declared returns the declaration of the task registered under name, or
+// an *UnknownTaskError.
+func Declared(name string) (Decl, error) {
+	regMu.RLock()
+	e, ok := registry[name]
+	regMu.RUnlock()
+	if !ok {
+		return Decl{}, &UnknownTaskError{Name: name, Suggest: suggest.Closest(name, Names())}
+	}
+	return e.decl, nil
 }
 
 // UnknownTaskError reports a task name that is not registered.
@@ -88,34 +174,37 @@ func (e *UnknownTaskError) Error() string {
 	return fmt.Sprintf("unknown task %q (kshot tasks lists them)", e.Name)
 }
 
-// New builds the task registered under name.
+// specHolder is implemented by every task type of this package, so that
+// New can record the declaration in the task's spec.
+type specHolder interface{ specPtr() *eval.TaskSpec }
+
+// New builds the task registered under name. An unknown name is an
+// *UnknownTaskError, a variant the task does not declare an
+// *UnknownVariantError. The task's Spec carries the canonical variant
+// name, the declared request kind and whether it is zero-shot only.
 func New(name string, opts Options) (eval.Task, error) {
 	regMu.RLock()
 	e, ok := registry[name]
 	regMu.RUnlock()
 	if !ok {
-		return nil, &UnknownTaskError{Name: name, Suggest: closest(name, Names())}
+		return nil, &UnknownTaskError{Name: name, Suggest: suggest.Closest(name, Names())}
 	}
-	return e.factory(opts)
-}
-
-// closest returns the candidate nearest to s in edit distance, or "" when
-// none is within a third of the longer length.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		d := suggest.Distance(s, c)
-		if strings.HasPrefix(c, s) && len(s) >= 3 {
-			d = min(d, 1)
-		}
-		if d < bestD {
-			best, bestD = c, d
-		}
+	v, err := e.decl.Variant(name, opts.Variant)
+	if err != nil {
+		return nil, err
 	}
-	if bestD > max(len(s), len(best))/3+1 {
-		return ""
+	opts.Variant = v
+	t, err := e.factory(opts)
+	if err != nil {
+		return nil, err
 	}
-	return best
+	sh, ok := t.(specHolder)
+	if !ok {
+		panic(fmt.Sprintf("tasks: task %s (%T) does not record its declaration (no specPtr method)", name, t))
+	}
+	sp := sh.specPtr()
+	sp.Variant, sp.Kind, sp.ZeroShotOnly = v, e.decl.Kind, e.decl.ZeroShotOnly
+	return t, nil
 }
 
 // dataFiles is dataFile with a fallback to the Hub: when neither
@@ -189,7 +278,7 @@ func dataFile(task string, opts Options, rel, what string) (string, error) {
 // localDataFile is dataFile without the Hub.
 func localDataFile(task string, opts Options, rel, what string) (string, error) {
 	if opts.DataPath != "" {
-		if _, err := os.Stat(opts.DataPath); err != nil {
+		if err := CheckDataFile(opts.DataPath); err != nil {
 			return "", fmt.Errorf("task %s: %w", task, err)
 		}
 		return opts.DataPath, nil
@@ -201,9 +290,36 @@ func localDataFile(task string, opts Options, rel, what string) (string, error) 
 	if dir != "" {
 		p := filepath.Join(dir, rel)
 		if _, err := os.Stat(p); err == nil {
+			if err := CheckDataFile(p); err != nil {
+				return "", fmt.Errorf("task %s: %w", task, err)
+			}
 			return p, nil
 		}
 		return "", fmt.Errorf("task %s: %s not found in data directory %s (expected %s); pass --data %s=PATH", task, what, dir, rel, task)
 	}
 	return "", fmt.Errorf("task %s needs %s: pass --data %s=PATH, or --data-dir DIR (or KSHOT_DATA) with %s inside", task, what, task, rel)
+}
+
+// CheckDataFile reports whether path is a regular file that can be opened
+// and holds at least one byte; the error names the path.
+func CheckDataFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return fmt.Errorf("%s is a directory, not a data file", path)
+	case fi.Size() == 0:
+		return fmt.Errorf("%s is empty (0 bytes): it holds no documents", path)
+	}
+	var b [1]byte
+	if _, err := f.Read(b[:]); err != nil {
+		return fmt.Errorf("%s cannot be read: %w", path, err)
+	}
+	return nil
 }

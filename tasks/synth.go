@@ -14,19 +14,19 @@ import (
 // counterparts, so that the embedded ladder can be evaluated without any
 // download.
 func init() {
-	Register("synth_lambada", "synthetic LAMBADA: predict the last word of a generated story (an entity named earlier); acc and perplexity", func(o Options) (eval.Task, error) {
+	Register("synth_lambada", Decl{Description: "synthetic LAMBADA: predict the last word of a generated story (an entity named earlier); acc and perplexity", ZeroShotOnly: true, Kind: eval.KindLoglikelihood, Metrics: lambadaMetrics}, func(o Options) (eval.Task, error) {
 		return newSynthLambada(o)
 	})
-	Register("synth_cbt", "synthetic Children's Book Test: 10 objects of a generated passage substituted into the question sentence; acc", func(o Options) (eval.Task, error) {
+	Register("synth_cbt", Decl{Description: "synthetic Children's Book Test: 10 objects of a generated passage substituted into the question sentence; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, func(o Options) (eval.Task, error) {
 		return newSynthCBT(o)
 	})
-	Register("synth_arithmetic", "synthetic arithmetic in words (\"three plus four is\" → seven), k-shot; acc of the greedy answer", func(o Options) (eval.Task, error) {
+	Register("synth_arithmetic", Decl{Description: "synthetic arithmetic in words (\"three plus four is\" → seven), k-shot; acc of the greedy answer", Kind: eval.KindLoglikelihood, Metrics: acc}, func(o Options) (eval.Task, error) {
 		return newSynthArithmetic(o)
 	})
-	Register("synth_translate", "synthetic translation English→Zanti (an invented language), k-shot \"english = zanti\" lines; BLEU and chrF", func(o Options) (eval.Task, error) {
+	Register("synth_translate", Decl{Description: "synthetic translation English→Zanti (an invented language), k-shot \"english = zanti\" lines; BLEU and chrF", Kind: eval.KindGenerate, Metrics: translateMetrics}, func(o Options) (eval.Task, error) {
 		return newSynthTranslate(o)
 	})
-	Register("synth_ppl", "synthetic held-out passages of every kind: rolling log-likelihood; bits per byte, word perplexity", func(o Options) (eval.Task, error) {
+	Register("synth_ppl", Decl{Description: "synthetic held-out passages of every kind: rolling log-likelihood; bits per byte, word perplexity", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: []string{"bits_per_byte", "word_perplexity"}}, func(o Options) (eval.Task, error) {
 		return newSynthPPL(o)
 	})
 }
@@ -36,7 +36,10 @@ var SynthSuite = []string{"synth_lambada", "synth_cbt", "synth_arithmetic", "syn
 
 // SynthFewShot reports whether a synthetic task accepts k > 0 examples
 // (the others, like their real counterparts, are zero-shot only).
-func SynthFewShot(name string) bool { return name == "synth_arithmetic" || name == "synth_translate" }
+func SynthFewShot(name string) bool {
+	d, err := Declared(name)
+	return err == nil && !d.ZeroShotOnly
+}
 
 // Default document counts of the synthetic tasks, chosen so that the
 // default run over the whole ladder takes a few minutes; --limit lowers

@@ -10,10 +10,10 @@ import (
 )
 
 func init() {
-	Register("wmt14_fr_en", "WMT14 newstest2014 French→English: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", func(o Options) (eval.Task, error) {
+	Register("wmt14_fr_en", Decl{Description: "WMT14 newstest2014 French→English: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", Variants: wmtVariants, Kind: eval.KindGenerate, Metrics: translateMetrics}, func(o Options) (eval.Task, error) {
 		return newWMT("wmt14_fr_en", "fr", "en", o)
 	})
-	Register("wmt14_en_fr", "WMT14 newstest2014 English→French: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", func(o Options) (eval.Task, error) {
+	Register("wmt14_en_fr", Decl{Description: "WMT14 newstest2014 English→French: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", Variants: wmtVariants, Kind: eval.KindGenerate, Metrics: translateMetrics}, func(o Options) (eval.Task, error) {
 		return newWMT("wmt14_en_fr", "en", "fr", o)
 	})
 }

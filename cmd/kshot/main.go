@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
 func main() {
@@ -79,6 +81,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		if s := suggest.Closest(args[0], names); s != "" {
+			return usageError{fmt.Sprintf("unknown command %q (did you mean %q? kshot help lists them)", args[0], s)}
+		}
 		return usageError{fmt.Sprintf("unknown command %q (run kshot help for the list)", args[0])}
 	}
 	return c.run(args[1:], stdin, stdout, stderr)

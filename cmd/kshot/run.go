@@ -112,7 +112,8 @@ type runPlan struct {
 	quiet      bool
 	references []suite.Reference
 	args       []string
-	api        apiFlags // --model api:URL settings
+	api        apiFlags    // --model api:URL settings
+	plan       *suite.Plan // models × tasks × shots × seeds, checked by buildPlan
 }
 
 // defaultJob runs kshot's main job (the embedded ladder on the synthetic
@@ -220,16 +221,18 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if s.DataDir != "" && !set["data-dir"] {
 			p.dataDir = s.DataDir
 		}
-	} else {
-		p.models = models
-		for _, n := range taskNames {
-			p.tasks = append(p.tasks, suite.Task{Name: n, Data: data[n], Variant: variants[n], RollingStride: *stride})
-		}
-		for k := range data {
-			if !contains(taskNames, k) {
-				return usageError{fmt.Sprintf("--data %s=…: task %s is not in --tasks", k, k)}
+		p.plan = suite.FromSuite(s, suitePath)
+		p.plan.Shots, p.plan.Seeds, p.plan.Limit, p.plan.DataDir = p.shots, p.seeds, p.limit, p.dataDir
+		// Problems with a value a flag overrode name the flag.
+		p.plan.Flags = map[string]string{}
+		for key, flag := range map[string]string{"shots": "shots", "seeds": "seed", "data_dir": "data-dir"} {
+			if set[flag] {
+				p.plan.Flags[key] = "--" + flag
 			}
 		}
+	} else {
+		p.plan = suite.FromFlags(models, taskNames, data, variants, *stride, p.shots, *seed, *limit, *dataDir)
+		p.models, p.tasks = models, p.plan.Tasks
 	}
 	if p.shots == nil {
 		p.shots = []int{0}
@@ -238,6 +241,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		kernels.SetThreads(*threads)
 	}
 	if len(p.models) == 0 && len(p.tasks) == 0 && defaultJob != nil {
+		p.plan = nil // the default job plans its own tasks
 		return defaultJob(p, stdout, stderr)
 	}
 	if len(p.models) == 0 {
@@ -247,13 +251,6 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageError{"--tasks is required (kshot tasks lists them), or give a suite file"}
 	}
 	return executePlan(p, stdout, stderr)
-}
-
-// planTask is a built task with its shot counts.
-type planTask struct {
-	task  eval.Task
-	shots []int
-	limit int
 }
 
 func executePlan(p *runPlan, stdout, stderr io.Writer) error {
@@ -266,26 +263,11 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	if p.quiet {
 		hub.Progress = nil
 	}
-	// Build every task first: unknown names and missing data fail fast.
-	var pts []planTask
-	for _, st := range p.tasks {
-		t, err := tasks.New(st.Name, tasks.Options{DataPath: st.Data, DataDir: p.dataDir, Variant: st.Variant,
-			RollingStride: st.RollingStride, Hub: hub, Context: ctx})
-		if err != nil {
-			var ut *tasks.UnknownTaskError
-			if errors.As(err, &ut) {
-				return usageError{err.Error()}
-			}
-			return err
-		}
-		pt := planTask{task: t, shots: p.shots, limit: p.limit}
-		if len(st.Shots) > 0 {
-			pt.shots = st.Shots
-		}
-		if st.Limit > 0 {
-			pt.limit = st.Limit
-		}
-		pts = append(pts, pt)
+	// Check the whole plan and build every task before any model is
+	// loaded: every problem is reported at once.
+	pts, err := buildPlan(ctx, hub, p)
+	if err != nil {
+		return err
 	}
 	var c *cache.Cache
 	if !p.noCache {
@@ -405,7 +387,7 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 		shard = fmt.Sprintf(", shard %d/%d", p.shard, p.shards)
 	}
 	fmt.Fprintf(stdout, "%s (%d parameters), seed %d%s, %.1fs\n", info.Name, info.Parameters, seed, shard, time.Since(start).Seconds())
-	if err := reports.RunTable(stdout, results); err != nil {
+	if err := reports.RunTable(stdout, results, planNotes(pts)...); err != nil {
 		return "", err
 	}
 	fmt.Fprintln(stdout)
@@ -528,15 +510,6 @@ func writeSuiteReport(p *runPlan, written []string, stderr io.Writer) error {
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func cmdTasks(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tasks", stderr)
 	if err := parseFlags(fs, args); err != nil {
@@ -544,6 +517,9 @@ func cmdTasks(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	for _, n := range tasks.Names() {
 		fmt.Fprintf(stdout, "%-28s %s\n", n, tasks.Description(n))
+		if d, err := tasks.Declared(n); err == nil {
+			fmt.Fprintf(stdout, "%-28s %s\n", "", tasks.Summary(d))
+		}
 	}
 	return nil
 }

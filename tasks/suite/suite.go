@@ -1,6 +1,9 @@
-// Package suite reads suite files: the YAML plan of a kshot run (models ×
+// Package suite reads suite files — the YAML plan of a kshot run (models ×
 // tasks × shot counts × seeds, with per-task data, limits and variants,
-// and the published numbers the reports draw as references).
+// and the published numbers the reports draw as references) — and checks
+// run plans, from a suite file or from flags, against the task
+// declarations and the data before any model is loaded (Plan.Check),
+// reporting every problem at once.
 package suite
 
 import (
@@ -71,7 +74,10 @@ func Read(path string) (*Suite, error) {
 	return Parse(data, path)
 }
 
-// Parse parses suite YAML from data (path is used in errors).
+// Parse parses suite YAML from data (path is used in errors). A file that
+// decodes but breaks the format's rules returns every broken rule at once,
+// as Problems; the checks against the task registry and the data are
+// Plan.Check's.
 func Parse(data []byte, path string) (*Suite, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -82,32 +88,48 @@ func Parse(data []byte, path string) (*Suite, error) {
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	var ps Problems
+	add := func(key, format string, args ...any) {
+		ps = append(ps, Problem{path + ": " + key, fmt.Sprintf(format, args...)})
+	}
 	if len(s.Models) == 0 {
-		return nil, fmt.Errorf("%s: no models (a suite needs a models: list of directories or Hub ids)", path)
+		add("models", "no models (a suite needs a models: list of directories or Hub ids)")
 	}
 	if len(s.Tasks) == 0 {
-		return nil, fmt.Errorf("%s: no tasks (a suite needs a tasks: list)", path)
+		add("tasks", "no tasks (a suite needs a tasks: list)")
 	}
 	for i, t := range s.Tasks {
 		if t.Name == "" {
-			return nil, fmt.Errorf("%s: task %d has no name", path, i+1)
+			add(fmt.Sprintf("tasks[%d]", i), "task has no name (kshot tasks lists them)")
 		}
 		for _, k := range t.Shots {
 			if k < 0 {
-				return nil, fmt.Errorf("%s: task %s: shots %d is negative", path, t.Name, k)
+				add(fmt.Sprintf("tasks[%d].shots", i), "shot count %d is negative", k)
 			}
 		}
-		if t.Limit < 0 || t.RollingStride < 0 {
-			return nil, fmt.Errorf("%s: task %s: limit and rolling_stride must not be negative", path, t.Name)
+		if t.Limit < 0 {
+			add(fmt.Sprintf("tasks[%d].limit", i), "%d is negative (0 evaluates every document)", t.Limit)
+		}
+		if t.RollingStride < 0 {
+			add(fmt.Sprintf("tasks[%d].rolling_stride", i), "%d is negative", t.RollingStride)
 		}
 	}
 	for _, k := range s.Shots {
 		if k < 0 {
-			return nil, fmt.Errorf("%s: shots %d is negative", path, k)
+			add("shots", "shot count %d is negative", k)
 		}
 	}
-	if s.Limit < 0 || s.BatchSize < 0 {
-		return nil, fmt.Errorf("%s: limit and batch_size must not be negative", path)
+	if s.Limit < 0 {
+		add("limit", "%d is negative (0 evaluates every document)", s.Limit)
+	}
+	if s.BatchSize < 0 {
+		add("batch_size", "%d is negative", s.BatchSize)
+	}
+	if s.BootstrapIters != nil && *s.BootstrapIters < 0 {
+		add("bootstrap_iters", "%d is negative", *s.BootstrapIters)
+	}
+	if len(ps) > 0 {
+		return nil, ps
 	}
 	return &s, nil
 }

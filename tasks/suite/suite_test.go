@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,13 +100,66 @@ func TestSuiteErrors(t *testing.T) {
 	}
 }
 
+// FuzzParseSuite: Parse never panics, an accepted suite has models and
+// named tasks without negative counts, and a refused one is named in the
+// error. Seeds include the shipped suites and corrupted copies of them.
 func FuzzParseSuite(f *testing.F) {
 	f.Add([]byte("models: [a]\ntasks: [lambada_openai]\n"))
 	f.Add([]byte("models: [a]\ntasks:\n  - {name: t, limit: 2, shots: [0, 1]}\nreferences:\n  - {model: a, value: 1}\n"))
+	shipped, _ := filepath.Glob(filepath.Join("..", "..", "suites", "*.yaml"))
+	if len(shipped) == 0 {
+		f.Fatal("no suites/*.yaml to seed from")
+	}
+	for _, path := range shipped {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		src := string(b)
+		f.Add(b)
+		for _, c := range corruptions(src) {
+			f.Add([]byte(c))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse(data, "fuzz.yaml")
-		if err == nil && (len(s.Models) == 0 || len(s.Tasks) == 0) {
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(s.Models) == 0 || len(s.Tasks) == 0 {
 			t.Fatalf("accepted a suite without models or tasks: %+v", s)
 		}
+		for i, task := range s.Tasks {
+			if task.Name == "" || task.Limit < 0 || task.RollingStride < 0 || slices.ContainsFunc(task.Shots, func(k int) bool { return k < 0 }) {
+				t.Fatalf("accepted tasks[%d] = %+v", i, task)
+			}
+		}
 	})
+}
+
+// corruptions returns damaged copies of a suite file: cut at several
+// points, a line dropped, keys misspelt, values made negative or of the
+// wrong type, indentation broken.
+func corruptions(src string) []string {
+	var out []string
+	for _, frac := range []int{4, 3, 2} {
+		out = append(out, src[:len(src)/frac])
+	}
+	lines := strings.Split(src, "\n")
+	for _, i := range []int{len(lines) / 3, len(lines) / 2} {
+		out = append(out, strings.Join(slices.Delete(slices.Clone(lines), i, i+1), "\n"))
+	}
+	for _, r := range [][2]string{
+		{"tasks:", "taks:"}, {"models:", "model:"}, {"shots: [0", "shots: [-1"}, {"shots: [0]", "shots: zero"},
+		{"  - ", "\t- "}, {"name: ", "name:\n"}, {"seeds: [", "seeds: [-"}, {"variant: gpt3", "variant: [gpt3"},
+		{"value: ", "value: x"}, {"{", ""},
+	} {
+		if c := strings.Replace(src, r[0], r[1], 1); c != src {
+			out = append(out, c)
+		}
+	}
+	return out
 }
