@@ -97,7 +97,8 @@ const maxRowsPerPass = 4096
 
 // Score implements eval.TokenScorer. Sequences whose scored part starts
 // after the same prefix share that prefix's computation; every score is
-// bit-identical to scoring the sequence alone.
+// bit-identical to scoring the sequence alone. Only the rows whose logits
+// are scored go through the final LayerNorm and the LM head.
 func (d *Decoder) Score(ctx context.Context, seqs []eval.TokenSeq) ([]eval.TokenScores, error) {
 	for i, s := range seqs {
 		if err := d.checkTokens(s.Tokens); err != nil {

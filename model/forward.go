@@ -24,10 +24,9 @@ import (
 // workspace holds the activations of one forward pass over N rows.
 type workspace struct {
 	x   []float32 // [N, C] the residual stream
-	ln  []float32 // [N, C] a LayerNorm's output: a pre-LN block's sub-layer input
+	h   []float32 // [N, C] a sub-layer's input (a pre-LN block's LayerNorm output), then its output
 	qkv []float32 // [N, 3C] queries, keys and values
 	att []float32 // [N, C] the attention heads, concatenated
-	y   []float32 // [N, C] a sub-layer's output, added to the residual stream
 	ff  []float32 // [N, F] the MLP's hidden activations
 }
 
@@ -35,10 +34,9 @@ func newWorkspace(n int, cfg *Config) *workspace {
 	c := cfg.NEmbd
 	return &workspace{
 		x:   make([]float32, n*c),
-		ln:  make([]float32, n*c),
+		h:   make([]float32, n*c),
 		qkv: make([]float32, n*3*c),
 		att: make([]float32, n*c),
-		y:   make([]float32, n*c),
 		ff:  make([]float32, n*cfg.NInner),
 	}
 }
@@ -88,12 +86,12 @@ type preLNBlock Block
 // Forward implements block.
 func (b *preLNBlock) Forward(p *pass, l int) {
 	N, C, eps := p.n, p.cfg.NEmbd, p.cfg.LayerNormEps
-	layerNormForward(p.ln, p.x, b.LN1, N, C, eps)
-	b.Attn.Forward(p.y, p.ln, p, l)
-	residualForward(p.x, p.y)
-	layerNormForward(p.ln, p.x, b.LN2, N, C, eps)
-	b.MLP.Forward(p.y, p.ln, p)
-	residualForward(p.x, p.y)
+	layerNormForward(p.h, p.x, b.LN1, N, C, eps)
+	b.Attn.Forward(p.h, p.h, p, l)
+	residualForward(p.x, p.h)
+	layerNormForward(p.h, p.x, b.LN2, N, C, eps)
+	b.MLP.Forward(p.h, p.h, p)
+	residualForward(p.x, p.h)
 }
 
 // postLNBlock is a GPT-1 block (Radford et al. 2018), the decoder block of
@@ -106,17 +104,18 @@ type postLNBlock Block
 // Forward implements block.
 func (b *postLNBlock) Forward(p *pass, l int) {
 	N, C, eps := p.n, p.cfg.NEmbd, p.cfg.LayerNormEps
-	b.Attn.Forward(p.y, p.x, p, l)
-	residualForward(p.x, p.y)
+	b.Attn.Forward(p.h, p.x, p, l)
+	residualForward(p.x, p.h)
 	layerNormForward(p.x, p.x, b.LN1, N, C, eps)
-	b.MLP.Forward(p.y, p.x, p)
-	residualForward(p.x, p.y)
+	b.MLP.Forward(p.h, p.x, p)
+	residualForward(p.x, p.h)
 	layerNormForward(p.x, p.x, b.LN2, N, C, eps)
 }
 
 // Forward sets out [N, C] to layer l's masked multi-head self-attention of
 // in [N, C]: out = Proj(heads(QKV(in))), the heads computed by
-// attentionForward. out must not overlap in.
+// attentionForward. out may be in, which only the first product reads
+// (the blocks reuse one buffer for a sub-layer's input and output).
 func (a *Attention) Forward(out, in []float32, p *pass, l int) {
 	matmulForward(p.qkv, in, a.QKV, p.n)
 	attentionForward(p.att, p.qkv, p, l)
@@ -124,7 +123,8 @@ func (a *Attention) Forward(out, in []float32, p *pass, l int) {
 }
 
 // Forward sets out [N, C] to the feed-forward network of in [N, C]:
-// out = Proj(act(FC(in))). out must not overlap in.
+// out = Proj(act(FC(in))). out may be in, which only the first product
+// reads.
 func (m *MLP) Forward(out, in []float32, p *pass) {
 	matmulForward(p.ff, in, m.FC, p.n)
 	activationForward(p.ff, p.act)
@@ -136,6 +136,9 @@ func (m *MLP) Forward(out, in []float32, p *pass) {
 // applies it to the rows that need logits), row r of segment s at offset
 // rowStart[s]+r. The segments' caches are extended by their tokens.
 func (d *Decoder) forward(segs []*seqRun) (hidden []float32, rowStart []int) {
+	if len(d.blocks) != len(d.w.Blocks) {
+		panic(fmt.Sprintf("model: decoder has %d block kinds for %d blocks (make it with NewDecoder)", len(d.blocks), len(d.w.Blocks)))
+	}
 	rowStart = make([]int, len(segs)+1)
 	for i, s := range segs {
 		rowStart[i+1] = rowStart[i] + len(s.tokens)
