@@ -37,7 +37,7 @@ func randomGPT2(v, p, c, layers, heads int) *Decoder {
 		TieWordEmbeddings: true, BOS: v - 1, EOS: v - 1}
 	w := &Weights{WTE: vec(v*c, 0.1), WPE: vec(p*c, 0.01), LNF: ln()}
 	for range layers {
-		w.Blocks = append(w.Blocks, Block{LN1: ln(), QKV: lin(c, 3*c), Proj: lin(c, c), LN2: ln(), FC: lin(c, 4*c), FCProj: lin(4*c, c)})
+		w.Blocks = append(w.Blocks, Block{LN1: ln(), Attn: Attention{QKV: lin(c, 3*c), Proj: lin(c, c)}, LN2: ln(), MLP: MLP{FC: lin(c, 4*c), Proj: lin(4*c, c)}})
 	}
 	w.LMHead = Linear{W: kernels.PackNK(w.WTE, v, c)}
 	w.WTE = nil // tied: the loader keeps only the packed head

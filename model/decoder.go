@@ -14,9 +14,10 @@ import (
 // generates greedily. It implements eval.TokenScorer and is safe for
 // concurrent use.
 type Decoder struct {
-	cfg *Config
-	w   *Weights
-	act func([]float32) // the MLP's activation, in place
+	cfg    *Config
+	w      *Weights
+	blocks []block         // w.Blocks as the architecture's block kind
+	act    func([]float32) // the MLP's activation, in place
 }
 
 // NewDecoder returns a decoder for weights w with hyperparameters cfg.
@@ -25,7 +26,7 @@ func NewDecoder(cfg *Config, w *Weights) (*Decoder, error) {
 	if !ok {
 		return nil, fmt.Errorf("activation function %q is not supported", cfg.Activation)
 	}
-	return &Decoder{cfg: cfg, w: w, act: act}, nil
+	return &Decoder{cfg: cfg, w: w, blocks: blocks(cfg.Arch, w), act: act}, nil
 }
 
 // Config returns the decoder's hyperparameters.
@@ -41,7 +42,7 @@ func (d *Decoder) NumParameters() int64 {
 	lin := func(l Linear) int64 { return int64(l.W.K*l.W.N + len(l.B)) }
 	for _, b := range w.Blocks {
 		n += int64(len(b.LN1.Gain)+len(b.LN1.Bias)+len(b.LN2.Gain)+len(b.LN2.Bias)) +
-			lin(b.QKV) + lin(b.Proj) + lin(b.FC) + lin(b.FCProj)
+			lin(b.Attn.QKV) + lin(b.Attn.Proj) + lin(b.MLP.FC) + lin(b.MLP.Proj)
 	}
 	if !d.cfg.TieWordEmbeddings {
 		n += lin(w.LMHead)
@@ -96,7 +97,8 @@ const maxRowsPerPass = 4096
 
 // Score implements eval.TokenScorer. Sequences whose scored part starts
 // after the same prefix share that prefix's computation; every score is
-// bit-identical to scoring the sequence alone.
+// bit-identical to scoring the sequence alone. Only the rows whose logits
+// are scored go through the final LayerNorm and the LM head.
 func (d *Decoder) Score(ctx context.Context, seqs []eval.TokenSeq) ([]eval.TokenScores, error) {
 	for i, s := range seqs {
 		if err := d.checkTokens(s.Tokens); err != nil {
@@ -161,7 +163,9 @@ func (d *Decoder) Score(ctx context.Context, seqs []eval.TokenSeq) ([]eval.Token
 			first := rowStart[i] + j.from
 			rows := rowStart[i+1] - first
 			targets := s.Tokens[s.From:]
-			lp, greedy := d.headScores(hidden[first*d.cfg.NEmbd:], rows, targets)
+			h := hidden[first*d.cfg.NEmbd : (first+rows)*d.cfg.NEmbd]
+			d.finalNorm(h, rows)
+			lp, greedy := d.headScores(h, rows, targets)
 			out[j.seq] = eval.TokenScores{LogProbs: lp, Greedy: greedy}
 		}
 		return nil
@@ -320,7 +324,9 @@ func (d *Decoder) Generate(ctx context.Context, reqs []eval.TokenGenerate, stop 
 		var next []int
 		for k, i := range active {
 			last := rowStart[k+1] - 1
-			d.logits(logits, hidden[last*C:], 1)
+			h := hidden[last*C : (last+1)*C]
+			d.finalNorm(h, 1)
+			d.logits(logits, h, 1)
 			if len(out[i]) == 0 {
 				for _, t := range reqs[i].BanFirst {
 					logits[t] = float32(math.Inf(-1))
@@ -386,5 +392,6 @@ func (d *Decoder) eachPosition(ctx context.Context, ids, tokens []int) ([]headRo
 	H, D := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead
 	seg := &seqRun{tokens: ids, kv: newKVCache(1, H, D, len(ids))}
 	hidden, _ := d.forward([]*seqRun{seg})
+	d.finalNorm(hidden, len(ids))
 	return d.scanHead(hidden, len(ids), tokens), nil
 }

@@ -40,6 +40,7 @@ func logitsAndHead(d *Decoder, ids []int) ([][]float32, []headRow) {
 	C, V := d.cfg.NEmbd, d.cfg.VocabSize
 	seg := &seqRun{tokens: ids, kv: newKVCache(d.cfg.NLayer, d.cfg.NHead, C/d.cfg.NHead, len(ids))}
 	hidden, _ := d.forward([]*seqRun{seg})
+	d.finalNorm(hidden, len(ids))
 	out := make([][]float32, len(ids))
 	for t := range ids {
 		out[t] = make([]float32, V)

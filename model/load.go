@@ -406,15 +406,15 @@ func (l *weightLoader) build() (*Weights, error) {
 		b.LN1, errs[0] = l.layerNorm(h + "ln_1")
 		if cfg.Arch == ArchGPTNeo {
 			a := h + "attn.attention."
-			b.QKV, errs[1] = l.neoQKV(a)
-			b.Proj, errs[2] = l.linear(a+"out_proj", C, C)
-			b.FC, errs[3] = l.linear(h+"mlp.c_fc", C, F)
-			b.FCProj, errs[4] = l.linear(h+"mlp.c_proj", F, C)
+			b.Attn.QKV, errs[1] = l.neoQKV(a)
+			b.Attn.Proj, errs[2] = l.linear(a+"out_proj", C, C)
+			b.MLP.FC, errs[3] = l.linear(h+"mlp.c_fc", C, F)
+			b.MLP.Proj, errs[4] = l.linear(h+"mlp.c_proj", F, C)
 		} else {
-			b.QKV, errs[1] = l.conv1D(h+"attn.c_attn", C, 3*C)
-			b.Proj, errs[2] = l.conv1D(h+"attn.c_proj", C, C)
-			b.FC, errs[3] = l.conv1D(h+"mlp.c_fc", C, F)
-			b.FCProj, errs[4] = l.conv1D(h+"mlp.c_proj", F, C)
+			b.Attn.QKV, errs[1] = l.conv1D(h+"attn.c_attn", C, 3*C)
+			b.Attn.Proj, errs[2] = l.conv1D(h+"attn.c_proj", C, C)
+			b.MLP.FC, errs[3] = l.conv1D(h+"mlp.c_fc", C, F)
+			b.MLP.Proj, errs[4] = l.conv1D(h+"mlp.c_proj", F, C)
 		}
 		b.LN2, errs[5] = l.layerNorm(h + "ln_2")
 		if err := errors.Join(errs[:]...); err != nil {

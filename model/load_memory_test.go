@@ -99,10 +99,10 @@ func ckptWeightsBytes(w *Weights) int64 {
 	lin := func(l Linear) { n += int64(l.W.Bytes() + 4*len(l.B)) }
 	for _, b := range w.Blocks {
 		n += int64(4 * (len(b.LN1.Gain) + len(b.LN1.Bias) + len(b.LN2.Gain) + len(b.LN2.Bias)))
-		lin(b.QKV)
-		lin(b.Proj)
-		lin(b.FC)
-		lin(b.FCProj)
+		lin(b.Attn.QKV)
+		lin(b.Attn.Proj)
+		lin(b.MLP.FC)
+		lin(b.MLP.Proj)
 	}
 	lin(w.LMHead)
 	return n

@@ -222,15 +222,15 @@ func TestLoadFixtures(t *testing.T) {
 						m, _ := rc.values(t, h+"attn.attention."+p+".weight")
 						qkv = append(qkv, m...) // [3C, C] as out × in
 					}
-					mat(h+"attn.attention.qkv", b.QKV, C, 3*C, ckptTranspose(qkv, 3*C, C), false)
-					lin(h+"attn.attention.out_proj", b.Proj, C, C)
-					lin(h+"mlp.c_fc", b.FC, C, F)
-					lin(h+"mlp.c_proj", b.FCProj, F, C)
+					mat(h+"attn.attention.qkv", b.Attn.QKV, C, 3*C, ckptTranspose(qkv, 3*C, C), false)
+					lin(h+"attn.attention.out_proj", b.Attn.Proj, C, C)
+					lin(h+"mlp.c_fc", b.MLP.FC, C, F)
+					lin(h+"mlp.c_proj", b.MLP.Proj, F, C)
 				} else {
-					conv(h+"attn.c_attn", b.QKV, C, 3*C)
-					conv(h+"attn.c_proj", b.Proj, C, C)
-					conv(h+"mlp.c_fc", b.FC, C, F)
-					conv(h+"mlp.c_proj", b.FCProj, F, C)
+					conv(h+"attn.c_attn", b.Attn.QKV, C, 3*C)
+					conv(h+"attn.c_proj", b.Attn.Proj, C, C)
+					conv(h+"mlp.c_fc", b.MLP.FC, C, F)
+					conv(h+"mlp.c_proj", b.MLP.Proj, F, C)
 				}
 			}
 			if cfg.Arch == ArchOpenAIGPT {
@@ -371,7 +371,7 @@ func ckptRefForward(cfg *Config, w *Weights, ids []int) []float32 {
 		if !post {
 			in = ckptRefLayerNorm(x, b.LN1, C, cfg.LayerNormEps)
 		}
-		qkv := ckptRefMatMul(in, T, b.QKV)
+		qkv := ckptRefMatMul(in, T, b.Attn.QKV)
 		att := make([]float64, T*C)
 		scale := float64(cfg.AttnScale)
 		if cfg.ScaleByInverseLayerIdx {
@@ -405,7 +405,7 @@ func ckptRefForward(cfg *Config, w *Weights, ids []int) []float32 {
 				}
 			}
 		}
-		o := ckptRefMatMul(att, T, b.Proj)
+		o := ckptRefMatMul(att, T, b.Attn.Proj)
 		for i := range x {
 			x[i] += o[i]
 		}
@@ -415,11 +415,11 @@ func ckptRefForward(cfg *Config, w *Weights, ids []int) []float32 {
 		} else {
 			in = ckptRefLayerNorm(x, b.LN2, C, cfg.LayerNormEps)
 		}
-		f := ckptRefMatMul(in, T, b.FC)
+		f := ckptRefMatMul(in, T, b.MLP.FC)
 		for i := range f {
 			f[i] = act(f[i])
 		}
-		o = ckptRefMatMul(f, T, b.FCProj)
+		o = ckptRefMatMul(f, T, b.MLP.Proj)
 		for i := range x {
 			x[i] += o[i]
 		}

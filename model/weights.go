@@ -24,7 +24,7 @@ type Config struct {
 	VocabSize  int // V
 	NPositions int // maximum sequence length (context window), tokens
 	NEmbd      int // C
-	NLayer     int
+	NLayer     int // L
 	NHead      int // H; C must be a multiple of H
 	NInner     int // F, feed-forward width (default 4C)
 
@@ -57,25 +57,37 @@ type Linear struct {
 	B []float32       // [out], nil when the layer has no bias
 }
 
-// Block holds one transformer block's weights. For gpt2 and gpt_neo LN1
-// precedes attention and LN2 the MLP; for openai-gpt LN1 follows the
-// attention residual and LN2 the MLP residual.
+// Attention holds the weights of one block's causal self-attention.
+type Attention struct {
+	QKV  Linear // [C, 3C]: queries, keys, values side by side, head h at columns [h·D, (h+1)·D) of each
+	Proj Linear // [C, C]: the output projection of the concatenated heads
+}
+
+// MLP holds the weights of one block's position-wise feed-forward network.
+type MLP struct {
+	FC   Linear // [C, F]
+	Proj Linear // [F, C]
+}
+
+// Block holds one transformer block's weights, named after Hugging Face's
+// ln_1, attn, ln_2 and mlp. Where the LayerNorms sit depends on the
+// architecture (see preLNBlock and postLNBlock): for gpt2 and gpt_neo LN1
+// normalizes the attention's input and LN2 the MLP's; for openai-gpt LN1
+// normalizes the attention's residual sum and LN2 the MLP's.
 type Block struct {
-	LN1    LayerNorm
-	QKV    Linear // [C, 3C]: queries, keys, values side by side
-	Proj   Linear // [C, C] attention output projection
-	LN2    LayerNorm
-	FC     Linear // [C, F]
-	FCProj Linear // [F, C]
+	LN1  LayerNorm // [C]
+	Attn Attention
+	LN2  LayerNorm // [C]
+	MLP  MLP
 }
 
 // Weights holds a whole model's parameters in float32.
 type Weights struct {
 	WTE    []float32 // [V, C] token embeddings; nil when tied to LMHead (see TokenEmbedding)
 	WPE    []float32 // [NPositions, C] position embeddings
-	Blocks []Block   // [NLayer]
-	LNF    LayerNorm // final LayerNorm; nil slices for openai-gpt
-	LMHead Linear    // [C, V]; the packed transpose of WTE when tied
+	Blocks []Block   // [L]
+	LNF    LayerNorm // [C] final LayerNorm; nil slices for openai-gpt, which has none
+	LMHead Linear    // [C, V]; the packed transpose of WTE when tied, no bias
 }
 
 // TokenEmbedding copies token tok's embedding (C values) into dst: from
