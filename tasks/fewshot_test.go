@@ -108,33 +108,6 @@ func TestShotsMax(t *testing.T) {
 	}
 }
 
-// TestDrawSeq checks that the on-demand draw of ShotsMax is
-// eval.SampleFewShot's draw for every k.
-func TestDrawSeq(t *testing.T) {
-	for _, c := range []struct{ size, exclude, doc int }{{10, 3, 3}, {10, -1, 0}, {50, 49, 7}, {1, 0, 0}} {
-		seq := newDrawSeq(c.size, c.exclude, 42, c.doc)
-		avail := c.size
-		if c.exclude >= 0 {
-			avail--
-		}
-		for k := 0; k <= avail; k++ {
-			want, err := eval.SampleFewShot(c.size, k, c.exclude, 42, c.doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k > 0 && !seq.has(k-1) {
-				t.Fatalf("%+v: sequence ends before %d items", c, k)
-			}
-			if fmt.Sprint(seq.idx[:k]) != fmt.Sprint(want) {
-				t.Fatalf("%+v, k=%d: draw %v, SampleFewShot %v", c, k, seq.idx[:k], want)
-			}
-		}
-		if seq.has(avail) {
-			t.Errorf("%+v: more than %d items drawn", c, avail)
-		}
-	}
-}
-
 // TestWindowedTasks checks which tasks support --shots max: the GPT-3
 // suite's few-shot tasks do, GPT-1's zero-shot probes do not.
 func TestWindowedTasks(t *testing.T) {

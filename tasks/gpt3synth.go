@@ -289,6 +289,9 @@ func (t *gpt3SynthTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		out[i] = eval.Instance{DocID: i, Doc: it, Target: it.Completion, Requests: []eval.Request{req}}
 	}
+	if err := s.err(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

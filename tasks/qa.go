@@ -189,6 +189,9 @@ func (t *qaTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: qaMaxTokens}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Answers[0], Requests: []eval.Request{req}}
 	}
+	if err := s.err(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

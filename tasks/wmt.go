@@ -28,6 +28,7 @@ type wmtDoc struct {
 }
 
 type wmtTask struct {
+	window
 	spec    eval.TaskSpec
 	docs    []wmtDoc
 	variant string
@@ -105,24 +106,31 @@ func (t *wmtTask) prompt() (eval.FewShot, func(wmtDoc) eval.Example) {
 
 func (t *wmtTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 	fs, ex := t.prompt()
+	// The few-shot pool is the test set itself, the document excluded (no
+	// other newstest year ships with kshot's data).
+	pool := make([]eval.Example, len(t.docs))
+	for i, d := range t.docs {
+		pool[i] = ex(d)
+	}
+	s, err := t.sampler(t.spec.Name, fs, pool, k, seed)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]eval.Instance, len(t.docs))
 	for i, d := range t.docs {
-		// The few-shot pool is the test set itself, the document excluded
-		// (no other newstest year ships with kshot's data).
-		picks, err := eval.SampleFewShot(len(t.docs), k, i, seed, i)
-		if err != nil {
-			return nil, err
-		}
-		exs := make([]eval.Example, len(picks))
-		for j, p := range picks {
-			exs[j] = ex(t.docs[p])
-		}
-		q := ex(d)
+		q := pool[i]
 		if t.variant == WMTVariantGPT3 && k == 0 {
 			q.Text = "Q: What is the " + langNames[t.tgt] + " translation of " + d.Source + "\nA:"
 		}
+		exs, err := s.draw(i, i, "", fit{tail: q.Text, reserve: eval.DefaultMaxGenTokens})
+		if err != nil {
+			return nil, err
+		}
 		req := eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Ref, Requests: []eval.Request{req}}
+	}
+	if err := s.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
