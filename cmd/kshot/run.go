@@ -347,6 +347,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 		for _, pt := range pts {
 			eval.SetContextWindow(pt.task, lm) // for --shots max; counts with the model's tokenizer
+			if err := eval.CheckFit(pt.task, pt.shots, p.seeds); err != nil {
+				return err // a k whose prompts exceed the window, refused before any request is scored
+			}
 		}
 		cachePath := ""
 		if c != nil {
