@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -160,5 +161,59 @@ func TestPrompt(t *testing.T) {
 	got := fs.Prompt([]Example{{"Q: a", "b"}, {"Q: c", "d"}}, "Q: e")
 	if want := "D\nQ: a b\n\nQ: c d\n\nQ: e"; got != want {
 		t.Errorf("prompt %q, want %q", got, want)
+	}
+}
+
+// fitTask refuses every k above fit, as a task whose prompts outgrow the
+// window does, and records the ks it was built with.
+type fitTask struct {
+	windowTask
+	fit   int
+	built []int
+}
+
+func (t *fitTask) Instances(k int, _ uint64) ([]Instance, error) {
+	t.built = append(t.built, k)
+	if k > t.fit {
+		return nil, &ShotsError{Task: "fit", Shots: k, Window: 64, Fit: t.fit, Docs: 1, Total: 1}
+	}
+	return nil, nil
+}
+
+// approxLM is a token counter that says its count is an upper bound.
+type approxLM struct{ countingLM }
+
+func (approxLM) CountsApprox() bool { return true }
+
+func TestCheckFit(t *testing.T) {
+	for _, c := range []struct {
+		shots []int
+		built []int
+		fails bool
+	}{
+		{[]int{0, 1, 2}, []int{2, 2}, false},
+		{[]int{0, 5, 1}, []int{5}, true}, // the largest k decides, first seed
+		{[]int{0}, nil, false},
+		{[]int{ShotsMax, 0}, nil, false},
+	} {
+		task := &fitTask{fit: 2}
+		err := CheckFit(task, c.shots, []uint64{1, 2})
+		var se *ShotsError
+		if c.fails != errors.As(err, &se) || !slices.Equal(task.built, c.built) {
+			t.Errorf("shots %v: error %v, built %v; want failure %v, built %v", c.shots, err, task.built, c.fails, c.built)
+		}
+	}
+	if err := CheckFit(plainTask{}, []int{1000}, []uint64{1}); err != nil {
+		t.Errorf("a task without a window: %v", err)
+	}
+	wt := &windowTask{}
+	for _, c := range []struct {
+		lm     LanguageModel
+		approx bool
+	}{{countingLM{fakeLM{64}}, false}, {fakeLM{64}, true}, {approxLM{countingLM{fakeLM{64}}}, true}} {
+		SetContextWindow(wt, c.lm)
+		if wt.w.Approx != c.approx {
+			t.Errorf("%T: Approx %v, want %v", c.lm, wt.w.Approx, c.approx)
+		}
 	}
 }
