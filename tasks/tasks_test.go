@@ -226,22 +226,40 @@ func TestUnknownTask(t *testing.T) {
 }
 
 // TestRequestHashes is the prompt-stability golden: the hash of every
-// task's requests on the shared data. A change here means the prompts
-// changed, and the task's version must be bumped (then rerun with -update).
+// task's requests on the shared data, or on the small hand-written files
+// in testdata/hashes for the tasks whose data kshot does not ship. A
+// change here means the prompts changed, and the task's version must be
+// bumped (then rerun with -update). The GPT-3 suite and GPT-1 probes are
+// in TestGPT3RequestHashes; TestGoldensCoverRegistry checks that the two
+// cover every registered task.
 func TestRequestHashes(t *testing.T) {
 	dataDir := sharedtest.Path(t, "data")
+	fixture := func(name string) string { return filepath.Join("testdata", "hashes", name) }
 	cases := []struct {
 		task    string
 		k       int
 		variant string
+		data    string // DataPath; "" reads the default file in dataDir
 	}{
-		{"lambada_openai", 0, ""}, {"lambada_openai_stopfilter", 0, ""}, {"wikitext2", 0, ""},
-		{"ptb", 0, ""}, {"winograd", 0, ""}, {"wmt14_fr_en", 0, ""}, {"wmt14_fr_en", 1, ""},
-		{"wmt14_en_fr", 1, WMTVariantLMEval},
+		{"lambada_openai", 0, "", ""}, {"lambada_openai_stopfilter", 0, "", ""}, {"wikitext2", 0, "", ""},
+		{"ptb", 0, "", ""}, {"winograd", 0, "", ""}, {"wmt14_fr_en", 0, "", ""}, {"wmt14_fr_en", 1, "", ""},
+		{"wmt14_en_fr", 1, WMTVariantLMEval, ""},
+		{"lambada_standard", 0, "", fixture("lambada_standard.jsonl")},
+		// WikiText-103's test set is WikiText-2's (Merity et al. 2016).
+		{"wikitext103", 0, "", filepath.Join(dataDir, "wikitext2", "wiki.test.raw")},
+		{"cbt_cn", 0, "", fixture("cbt.txt")}, {"cbt_ne", 0, "", fixture("cbt.txt")},
+		{"enwik8", 0, "", fixture("enwik8")}, {"text8", 0, "", fixture("text8")},
+		{"synth_lambada", 0, "", ""}, {"synth_cbt", 0, "", ""}, {"synth_ppl", 0, "", ""},
+		{"synth_arithmetic", 0, "", ""}, {"synth_arithmetic", 2, "", ""},
+		{"synth_translate", 0, "", ""}, {"synth_translate", 2, "", ""},
 	}
 	got := map[string]string{}
 	for _, c := range cases {
-		task, err := New(c.task, Options{DataDir: dataDir, Variant: c.variant})
+		o := Options{DataDir: dataDir, DataPath: c.data, Variant: c.variant}
+		if strings.HasPrefix(c.task, "synth_") {
+			o.DataDir = ""
+		}
+		task, err := New(c.task, o)
 		if err != nil {
 			t.Fatal(err)
 		}
