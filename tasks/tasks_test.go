@@ -205,6 +205,15 @@ func TestWMTPrompts(t *testing.T) {
 	if want := []float64{3, 3, 3, 2, 1, 0, 3, 2, 1, 0}; !reflect.DeepEqual(s["bleu"], want) {
 		t.Errorf("bleu stats %v, want %v", s["bleu"], want)
 	}
+	// TER as sacreBLEU's defaults count it (whitespace tokens, case
+	// folded): "hello world." against itself is 0 edits over 2 reference
+	// words; "Hello there." is one substitution.
+	for hyp, want := range map[string][]float64{" Hello world.": {0, 2}, " Hello there.": {1, 2}, " hello WORLD.": {0, 2}} {
+		s, err := task.Score(in[0], []eval.Response{eval.GenerateResult{Text: hyp}})
+		if err != nil || !reflect.DeepEqual(s["ter"], want) {
+			t.Errorf("%q: ter stats %v (%v), want %v", hyp, s["ter"], err, want)
+		}
+	}
 	if _, err := task.Instances(2, 1); err == nil {
 		t.Error("2-shot with a pool of 1 other document: no error")
 	}

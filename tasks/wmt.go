@@ -76,7 +76,8 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 	}
 	t := &wmtTask{variant: variant, src: src, tgt: tgt}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
-		Metrics: []eval.Metric{eval.BLEUMetric(eval.BLEUOptions{}), eval.CHRFMetric(eval.CHRFOptions{})}}
+		// lm-evaluation-harness's wmt14 tasks report bleu, ter and chrf.
+		Metrics: []eval.Metric{eval.BLEUMetric(eval.BLEUOptions{}), eval.LookupMetric("ter", false), eval.CHRFMetric(eval.CHRFOptions{})}}
 	for _, p := range pairs {
 		t.docs = append(t.docs, wmtDoc{DocID: p.Source.DocID, SegID: p.Source.SegID, Source: p.Source.Text, Ref: p.Reference.Text})
 	}
@@ -146,5 +147,9 @@ func (t *wmtTask) Score(inst eval.Instance, resps []eval.Response) (map[string][
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]float64{"bleu": b.Floats(), "chrf": c.Floats()}, nil
+	ter, err := eval.TERSegmentStats(hyp, []string{ref}, eval.TEROptions{})
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]float64{"bleu": b.Floats(), "ter": ter.Floats(), "chrf": c.Floats()}, nil
 }
