@@ -118,6 +118,12 @@ func TestWikitextPagesShared(t *testing.T) {
 	if len(in) != 62 {
 		t.Errorf("%d pages, want 62", len(in))
 	}
+	// wiki.test.raw starts with " \n" before its first heading: that one
+	// chunk is dropped, and counted.
+	task, _ := New("wikitext2", Options{DataPath: p})
+	if d := Dropped(task); len(d) != 1 || d[0].Count != 1 || d[0].Of != 63 {
+		t.Errorf("dropped %v, want 1 of 63 chunks", d)
+	}
 	if !strings.HasPrefix(in[0].Doc.(perplexityDoc).Page, " = Robert Boulter = \n \n Robert Boulter is") {
 		t.Errorf("first page starts %q", in[0].Doc.(perplexityDoc).Page[:40])
 	}
