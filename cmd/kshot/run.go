@@ -278,6 +278,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
+		for _, d := range tasks.Dropped(t) { // what a task left out of its data is never silent
+			fmt.Fprintf(stderr, "kshot: %s: %s\n", st.Name, d)
+		}
 		pt := planTask{task: t, shots: p.shots, limit: p.limit}
 		if len(st.Shots) > 0 {
 			pt.shots = st.Shots
