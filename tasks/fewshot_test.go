@@ -124,6 +124,8 @@ func TestWindowedTasks(t *testing.T) {
 	var _ eval.WindowedTask = (*gpt3SynthTask)(nil)
 	var _ eval.WindowedTask = (*lambadaCloze)(nil)
 	var _ eval.WindowedTask = (*qaTask)(nil)
+	var _ eval.WindowedTask = (*wmtTask)(nil)
+	var _ eval.WindowedTask = (*synthKShot)(nil)
 	if err := eval.CheckShots(&gpt1Task{}, eval.ShotsMax); err == nil {
 		t.Error("a GPT-1 probe accepts --shots max")
 	}
