@@ -2,7 +2,10 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -102,5 +105,115 @@ func TestOracleThreshold(t *testing.T) {
 	}
 	if s := ThresholdStats(3, true); s[2*ThresholdBins-1] != 1 {
 		t.Error("score above the grid not in the last bin")
+	}
+}
+
+// referenceDraw is the few-shot draw as documented, written out
+// independently of FewShotDraw: a PCG generator seeded (seed, docID)
+// draws uniform indices in [0, size) until k distinct ones other than
+// exclude are found.
+func referenceDraw(size, k, exclude int, seed uint64, docID int) []int {
+	rng := rand.New(rand.NewPCG(seed, uint64(docID)))
+	var out []int
+	for len(out) < k {
+		i := rng.IntN(size)
+		if i != exclude && !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// TestFewShotDraw checks that the on-demand draw and SampleFewShot are the
+// documented draw for every k, and that the sequence ends at the pool.
+func TestFewShotDraw(t *testing.T) {
+	for _, c := range []struct{ size, exclude, doc int }{{10, 3, 3}, {10, -1, 0}, {50, 49, 7}, {1, 0, 0}, {6, 9, 2}} {
+		seq := NewFewShotDraw(c.size, c.exclude, 42, c.doc)
+		avail := c.size
+		if c.exclude >= 0 && c.exclude < c.size {
+			avail--
+		}
+		if seq.Avail() != avail {
+			t.Errorf("%+v: Avail %d, want %d", c, seq.Avail(), avail)
+		}
+		for k := 0; k <= avail; k++ {
+			want := referenceDraw(c.size, k, c.exclude, 42, c.doc)
+			got, err := SampleFewShot(c.size, k, c.exclude, 42, c.doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) || !slices.Equal(seq.First(k), want) {
+				t.Fatalf("%+v, k=%d: SampleFewShot %v, FewShotDraw %v, want %v", c, k, got, seq.First(k), want)
+			}
+		}
+		if seq.Has(avail) {
+			t.Errorf("%+v: more than %d items drawn", c, avail)
+		}
+		if _, err := SampleFewShot(c.size, avail+1, c.exclude, 42, c.doc); err == nil {
+			t.Errorf("%+v: %d-shot from a pool of %d: no error", c, avail+1, avail)
+		}
+	}
+}
+
+// TestPrompt checks the renderer against a hand-written prompt.
+func TestPrompt(t *testing.T) {
+	fs := FewShot{Description: "D\n", TargetDelimiter: " ", FewshotDelimiter: "\n\n"}
+	got := fs.Prompt([]Example{{"Q: a", "b"}, {"Q: c", "d"}}, "Q: e")
+	if want := "D\nQ: a b\n\nQ: c d\n\nQ: e"; got != want {
+		t.Errorf("prompt %q, want %q", got, want)
+	}
+}
+
+// fitTask refuses every k above fit, as a task whose prompts outgrow the
+// window does, and records the ks it was built with.
+type fitTask struct {
+	windowTask
+	fit   int
+	built []int
+}
+
+func (t *fitTask) Instances(k int, _ uint64) ([]Instance, error) {
+	t.built = append(t.built, k)
+	if k > t.fit {
+		return nil, &ShotsError{Task: "fit", Shots: k, Window: 64, Fit: t.fit, Docs: 1, Total: 1}
+	}
+	return nil, nil
+}
+
+// approxLM is a token counter that says its count is an upper bound.
+type approxLM struct{ countingLM }
+
+func (approxLM) CountsApprox() bool { return true }
+
+func TestCheckFit(t *testing.T) {
+	for _, c := range []struct {
+		shots []int
+		built []int
+		fails bool
+	}{
+		{[]int{0, 1, 2}, []int{2, 2}, false},
+		{[]int{0, 5, 1}, []int{5}, true}, // the largest k decides, first seed
+		{[]int{0}, nil, false},
+		{[]int{ShotsMax, 0}, nil, false},
+	} {
+		task := &fitTask{fit: 2}
+		err := CheckFit(task, c.shots, []uint64{1, 2})
+		var se *ShotsError
+		if c.fails != errors.As(err, &se) || !slices.Equal(task.built, c.built) {
+			t.Errorf("shots %v: error %v, built %v; want failure %v, built %v", c.shots, err, task.built, c.fails, c.built)
+		}
+	}
+	if err := CheckFit(plainTask{}, []int{1000}, []uint64{1}); err != nil {
+		t.Errorf("a task without a window: %v", err)
+	}
+	wt := &windowTask{}
+	for _, c := range []struct {
+		lm     LanguageModel
+		approx bool
+	}{{countingLM{fakeLM{64}}, false}, {fakeLM{64}, true}, {approxLM{countingLM{fakeLM{64}}}, true}} {
+		SetContextWindow(wt, c.lm)
+		if wt.w.Approx != c.approx {
+			t.Errorf("%T: Approx %v, want %v", c.lm, wt.w.Approx, c.approx)
+		}
 	}
 }

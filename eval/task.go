@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 )
 
 // TaskSpec describes a task for listings and results files.
@@ -101,38 +102,95 @@ type Example struct {
 	Text, Target string
 }
 
-// Prompt returns the context of a query preceded by the examples.
+// Prompt returns the context of a query preceded by the examples, built
+// in one buffer. It is kshot's only few-shot renderer.
 func (f FewShot) Prompt(examples []Example, query string) string {
-	s := f.Description
+	n := len(f.Description) + len(query)
 	for _, e := range examples {
-		s += e.Text + f.TargetDelimiter + e.Target + f.FewshotDelimiter
+		n += len(e.Text) + len(f.TargetDelimiter) + len(e.Target) + len(f.FewshotDelimiter)
 	}
-	return s + query
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(f.Description)
+	for _, e := range examples {
+		b.WriteString(e.Text)
+		b.WriteString(f.TargetDelimiter)
+		b.WriteString(e.Target)
+		b.WriteString(f.FewshotDelimiter)
+	}
+	b.WriteString(query)
+	return b.String()
 }
 
-// SampleFewShot draws k distinct indices from a pool of poolSize examples,
-// never exclude (pass -1 when the pool is another split than the
-// evaluated one). The draw depends only on seed and docID, not on which
+// FewShotDraw is the seeded sequence of distinct indices into a pool of
+// few-shot examples from which one document's examples are taken, drawn on
+// demand: its first k items are the document's k-shot examples whatever
+// k, so a prompt can take examples until the model's window is full
+// without drawing (or rendering) more. It is kshot's only few-shot
+// sampler; SampleFewShot is its first k items.
+//
+// The draw depends only on the seed and the document's ID, not on which
 // other documents are evaluated, so a shard of a run draws the same
-// examples as the whole run.
-func SampleFewShot(poolSize, k, exclude int, seed uint64, docID int) ([]int, error) {
+// examples as the whole run: a PCG generator seeded (seed, docID) picks
+// uniform indices in [0, poolSize), skipping the excluded one and repeats.
+type FewShotDraw struct {
+	rng     *rand.Rand
+	size    int
+	exclude int
+	avail   int
+	seen    map[int]bool
+	idx     []int
+}
+
+// NewFewShotDraw returns the draw of document docID from a pool of
+// poolSize examples that never yields exclude (pass -1 when the pool is
+// another split than the evaluated one).
+func NewFewShotDraw(poolSize, exclude int, seed uint64, docID int) *FewShotDraw {
 	avail := poolSize
 	if exclude >= 0 && exclude < poolSize {
 		avail--
 	}
-	if k > avail {
-		return nil, fmt.Errorf("%d-shot needs %d examples but the few-shot pool has only %d (lower --shots)", k, k, avail)
-	}
-	rng := rand.New(rand.NewPCG(seed, uint64(docID)))
-	picked := make([]int, 0, k)
-	seen := map[int]bool{}
-	for len(picked) < k {
-		i := rng.IntN(poolSize)
-		if i == exclude || seen[i] {
+	return &FewShotDraw{rng: rand.New(rand.NewPCG(seed, uint64(docID))), size: poolSize, exclude: exclude, avail: avail, seen: map[int]bool{}}
+}
+
+// Avail returns the length of the whole sequence: the pool's size, less
+// the excluded document when it is in the pool.
+func (d *FewShotDraw) Avail() int { return d.avail }
+
+// Has reports whether the sequence has an item at position n (counted
+// from 0), drawing up to it when needed.
+func (d *FewShotDraw) Has(n int) bool {
+	for len(d.idx) <= n {
+		if len(d.idx) >= d.avail {
+			return false
+		}
+		i := d.rng.IntN(d.size)
+		if i == d.exclude || d.seen[i] {
 			continue
 		}
-		seen[i] = true
-		picked = append(picked, i)
+		d.seen[i] = true
+		d.idx = append(d.idx, i)
 	}
-	return picked, nil
+	return true
+}
+
+// First returns the first n items of the sequence, drawing them when
+// needed. It panics when n exceeds Avail (a caller's bug: check Avail).
+// The slice is the draw's own; do not modify it.
+func (d *FewShotDraw) First(n int) []int {
+	if n > 0 && !d.Has(n-1) {
+		panic(fmt.Sprintf("eval: FewShotDraw.First(%d) of a sequence of %d", n, d.avail))
+	}
+	return d.idx[:n:n]
+}
+
+// SampleFewShot returns the first k items of NewFewShotDraw(poolSize,
+// exclude, seed, docID): k distinct indices into the pool, never exclude,
+// or an error when the pool holds fewer than k examples.
+func SampleFewShot(poolSize, k, exclude int, seed uint64, docID int) ([]int, error) {
+	d := NewFewShotDraw(poolSize, exclude, seed, docID)
+	if k > d.Avail() {
+		return nil, fmt.Errorf("%d-shot needs %d examples but the few-shot pool has only %d (lower --shots)", k, k, d.Avail())
+	}
+	return append([]int(nil), d.First(k)...), nil
 }

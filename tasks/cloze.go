@@ -83,6 +83,9 @@ func (t *lambadaCloze) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		req := eval.Loglikelihood{Context: fs.Prompt(exs, pool[i].Text), Continuation: d.Target}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Target, Requests: []eval.Request{req}}
 	}
+	if err := s.err(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -19,6 +19,8 @@ var (
 	lambadaMetrics    = []string{"perplexity", "acc"}
 	wikitextMetrics   = []string{"word_perplexity", "byte_perplexity", "bits_per_byte"}
 	translateMetrics  = []string{"bleu", "chrf"}
+	wmtMetrics        = []string{"bleu", "ter", "chrf"} // lm-evaluation-harness's wmt14 order
+	exactMatch        = []string{"exact_match"}
 	acc               = []string{"acc"}
 	mcDeclMetrics     = []string{"acc", "acc_norm", "acc_token"}
 	uncondDeclMetrics = []string{"acc", "acc_norm", "acc_token", "acc_uncond"}

@@ -173,7 +173,7 @@ func TestSummary(t *testing.T) {
 		"piqa":           "multiple_choice; acc, acc_norm, acc_token; variants lm-eval (default), gpt3; k-shot",
 		"lambada_openai": "loglikelihood; perplexity, acc; variant default; zero-shot only",
 		"wikitext2":      "loglikelihood_rolling; word_perplexity, byte_perplexity, bits_per_byte; variant default; zero-shot only",
-		"wmt14_fr_en":    "generate_until; bleu, chrf; variants gpt2 (default), lm-eval, gpt3; k-shot",
+		"wmt14_fr_en":    "generate_until; bleu, ter, chrf; variants gpt2 (default), lm-eval, gpt3; k-shot",
 	} {
 		d, err := Declared(name)
 		if err != nil {

@@ -3,8 +3,6 @@ package tasks
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 
 	"github.com/kshot-eval/kshot/eval"
 )
@@ -27,8 +25,13 @@ func docError(task string, docID int, where string, err error) error {
 // errNoWindow is returned for eval.ShotsMax before SetContextWindow.
 var errNoWindow = errors.New("--shots max needs the model's context window, which was not set (eval.SetContextWindow)")
 
-// sampler draws the few-shot examples of each document of one Instances
-// call from a pool of solved examples rendered with fs.
+// sampler takes the few-shot examples of each document of one Instances
+// call from a pool of solved examples rendered with fs. Each document's
+// examples are the first k of its eval.FewShotDraw. With a window whose
+// count is exact, a fixed k is checked against it: examples are drawn and
+// rendered only until the window is full, so a prompt costs memory in
+// proportion to the window, not to k, and a k that does not fit every
+// document ends the call with an *eval.ShotsError (see err).
 type sampler struct {
 	task string
 	fs   eval.FewShot
@@ -37,6 +40,9 @@ type sampler struct {
 	seed uint64
 	win  eval.ContextWindow
 	cost []int // tokens of each pool item's rendering, 0 until counted
+
+	docs  int             // documents drawn for
+	short eval.ShotsError // documents whose k-shot prompt does not fit
 }
 
 // sampler returns the sampler of one Instances call with k examples
@@ -48,7 +54,8 @@ func (w *window) sampler(task string, fs eval.FewShot, pool []eval.Example, k in
 	if k == eval.ShotsMax && (w.win.Tokens <= 0 || w.win.Count == nil) {
 		return nil, fmt.Errorf("task %s: %w", task, errNoWindow)
 	}
-	return &sampler{task: task, fs: fs, pool: pool, k: k, seed: seed, win: w.win, cost: make([]int, len(pool))}, nil
+	return &sampler{task: task, fs: fs, pool: pool, k: k, seed: seed, win: w.win, cost: make([]int, len(pool)),
+		short: eval.ShotsError{Task: task, Shots: k, Window: w.win.Tokens, Fit: k}}, nil
 }
 
 // fit is what must fit in the window after the examples: tail (the query,
@@ -59,20 +66,57 @@ type fit struct {
 	reserve int
 }
 
+// budget returns the tokens the prompt may take: the window less the
+// generation budget, which the model caps at one token less than the
+// window (eval.TokenLM.Generate).
+func (s *sampler) budget(f fit) int {
+	return s.win.Tokens - min(f.reserve, s.win.Tokens-1)
+}
+
+// checked reports whether a fixed k is checked against the window: the
+// window is set and counts exactly.
+func (s *sampler) checked() bool {
+	return s.win.Tokens > 0 && s.win.Count != nil && !s.win.Approx
+}
+
 // draw returns the examples of document docID, never pool item exclude
 // (-1 when the pool is not the evaluated split); the caller renders
-// fs.Prompt(examples, query).
+// fs.Prompt(examples, query). When the k-shot prompt does not fit, draw
+// records the document for err and returns the examples that fit.
 func (s *sampler) draw(docID, exclude int, where string, f fit) ([]eval.Example, error) {
-	if s.k != eval.ShotsMax {
-		idx, err := eval.SampleFewShot(len(s.pool), s.k, exclude, s.seed, docID)
-		if err != nil {
-			return nil, docError(s.task, docID, where, err)
-		}
-		return s.pick(idx), nil
+	seq := eval.NewFewShotDraw(len(s.pool), exclude, s.seed, docID)
+	s.docs++
+	if s.k == eval.ShotsMax {
+		return s.pick(seq.First(s.pack(seq, f, seq.Avail()))), nil
 	}
-	seq := newDrawSeq(len(s.pool), exclude, s.seed, docID)
-	n := s.pack(seq, f)
-	return s.pick(seq.idx[:n]), nil
+	if s.k > seq.Avail() {
+		_, err := eval.SampleFewShot(len(s.pool), s.k, exclude, s.seed, docID)
+		return nil, docError(s.task, docID, where, err)
+	}
+	if s.k == 0 || !s.checked() {
+		return s.pick(seq.First(s.k)), nil
+	}
+	n := s.fits(seq, f)
+	if n < s.k {
+		if s.short.Docs == 0 {
+			s.short.First = docID
+		}
+		s.short.Docs++
+		s.short.Fit = min(s.short.Fit, n)
+	}
+	return s.pick(seq.First(n)), nil
+}
+
+// err returns the *eval.ShotsError of the call when some document's
+// k-shot prompt did not fit the window, nil otherwise. Instances calls it
+// after drawing for every document.
+func (s *sampler) err() error {
+	if s.short.Docs == 0 {
+		return nil
+	}
+	e := s.short
+	e.Total = s.docs
+	return &e
 }
 
 func (s *sampler) pick(idx []int) []eval.Example {
@@ -83,20 +127,41 @@ func (s *sampler) pick(idx []int) []eval.Example {
 	return out
 }
 
-// pack returns the largest n such that the prompt with the first n
+// fits returns s.k when the prompt with the first s.k examples of seq
+// fits the window, else the largest n < s.k whose prompt does (pack). It
+// renders the s.k-shot prompt only when the examples' own token counts
+// leave room for it, so a k far beyond the window costs no more than the
+// window.
+func (s *sampler) fits(seq *eval.FewShotDraw, f fit) int {
+	budget := s.budget(f)
+	sum := 0
+	for n := range s.k {
+		sum += s.costOf(seq.First(n + 1)[n])
+		if sum > budget {
+			return s.pack(seq, f, s.k)
+		}
+	}
+	if s.win.Count(s.render(seq.First(s.k), f.tail)) <= budget {
+		return s.k
+	}
+	return s.pack(seq, f, s.k)
+}
+
+// pack returns the largest n ≤ limit such that the prompt with the first n
 // examples of seq fits: Count(prompt) + f.reserve ≤ window. It estimates n
 // from the examples' own token counts, corrects the estimate by the
 // tokens the joins add (measured once on the whole prompt), and settles it
 // with exact counts, so that a document costs a few tokenizations of its
-// prompt whatever n is.
-func (s *sampler) pack(seq *drawSeq, f fit) int {
-	budget := s.win.Tokens - f.reserve
-	full := func(n int) int { return s.win.Count(s.render(seq.idx[:n], f.tail)) }
+// prompt whatever n is. Every example adds at least one token to the
+// estimate, so no prompt rendered is much longer than the window.
+func (s *sampler) pack(seq *eval.FewShotDraw, f fit, limit int) int {
+	budget := s.budget(f)
+	full := func(n int) int { return s.win.Count(s.render(seq.First(n), f.tail)) }
 	base := s.win.Count(s.fs.Description + f.tail)
 	estimate := func(delta float64) (n int, used float64) {
 		used = float64(base)
-		for seq.has(n) {
-			c := float64(s.costOf(seq.idx[n])) + delta
+		for n < limit && seq.Has(n) {
+			c := max(float64(s.costOf(seq.First(n + 1)[n]))+delta, 1)
 			if used+c > float64(budget) {
 				break
 			}
@@ -115,7 +180,7 @@ func (s *sampler) pack(seq *drawSeq, f fit) int {
 		n--
 		got = full(n)
 	}
-	for seq.has(n) {
+	for n < limit && seq.Has(n) {
 		next := full(n + 1)
 		if next > budget {
 			break
@@ -125,20 +190,9 @@ func (s *sampler) pack(seq *drawSeq, f fit) int {
 	return n
 }
 
-// render is s.fs.Prompt of the pool items idx and query, built in one
-// buffer.
+// render is the prompt of the pool items idx and query (eval.FewShot.Prompt).
 func (s *sampler) render(idx []int, query string) string {
-	var b strings.Builder
-	b.WriteString(s.fs.Description)
-	for _, j := range idx {
-		e := s.pool[j]
-		b.WriteString(e.Text)
-		b.WriteString(s.fs.TargetDelimiter)
-		b.WriteString(e.Target)
-		b.WriteString(s.fs.FewshotDelimiter)
-	}
-	b.WriteString(query)
-	return b.String()
+	return s.fs.Prompt(s.pick(idx), query)
 }
 
 // costOf returns the tokens of pool item j rendered alone.
@@ -148,41 +202,4 @@ func (s *sampler) costOf(j int) int {
 		s.cost[j] = max(1, s.win.Count(e.Text+s.fs.TargetDelimiter+e.Target+s.fs.FewshotDelimiter))
 	}
 	return s.cost[j]
-}
-
-// drawSeq is the seeded sequence of distinct pool indices of one document,
-// drawn on demand exactly as eval.SampleFewShot draws them, so that its
-// first k items are the k-shot examples.
-type drawSeq struct {
-	rng     *rand.Rand
-	size    int
-	exclude int
-	avail   int
-	seen    map[int]bool
-	idx     []int
-}
-
-func newDrawSeq(size, exclude int, seed uint64, docID int) *drawSeq {
-	avail := size
-	if exclude >= 0 && exclude < size {
-		avail--
-	}
-	return &drawSeq{rng: rand.New(rand.NewPCG(seed, uint64(docID))), size: size, exclude: exclude, avail: avail, seen: map[int]bool{}}
-}
-
-// has reports whether the sequence has an item at position n, drawing it
-// when needed.
-func (d *drawSeq) has(n int) bool {
-	for len(d.idx) <= n {
-		if len(d.idx) >= d.avail {
-			return false
-		}
-		i := d.rng.IntN(d.size)
-		if i == d.exclude || d.seen[i] {
-			continue
-		}
-		d.seen[i] = true
-		d.idx = append(d.idx, i)
-	}
-	return true
 }

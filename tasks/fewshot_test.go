@@ -1,7 +1,9 @@
 package tasks
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -108,33 +110,6 @@ func TestShotsMax(t *testing.T) {
 	}
 }
 
-// TestDrawSeq checks that the on-demand draw of ShotsMax is
-// eval.SampleFewShot's draw for every k.
-func TestDrawSeq(t *testing.T) {
-	for _, c := range []struct{ size, exclude, doc int }{{10, 3, 3}, {10, -1, 0}, {50, 49, 7}, {1, 0, 0}} {
-		seq := newDrawSeq(c.size, c.exclude, 42, c.doc)
-		avail := c.size
-		if c.exclude >= 0 {
-			avail--
-		}
-		for k := 0; k <= avail; k++ {
-			want, err := eval.SampleFewShot(c.size, k, c.exclude, 42, c.doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k > 0 && !seq.has(k-1) {
-				t.Fatalf("%+v: sequence ends before %d items", c, k)
-			}
-			if fmt.Sprint(seq.idx[:k]) != fmt.Sprint(want) {
-				t.Fatalf("%+v, k=%d: draw %v, SampleFewShot %v", c, k, seq.idx[:k], want)
-			}
-		}
-		if seq.has(avail) {
-			t.Errorf("%+v: more than %d items drawn", c, avail)
-		}
-	}
-}
-
 // TestWindowedTasks checks which tasks support --shots max: the GPT-3
 // suite's few-shot tasks do, GPT-1's zero-shot probes do not.
 func TestWindowedTasks(t *testing.T) {
@@ -149,6 +124,8 @@ func TestWindowedTasks(t *testing.T) {
 	var _ eval.WindowedTask = (*gpt3SynthTask)(nil)
 	var _ eval.WindowedTask = (*lambadaCloze)(nil)
 	var _ eval.WindowedTask = (*qaTask)(nil)
+	var _ eval.WindowedTask = (*wmtTask)(nil)
+	var _ eval.WindowedTask = (*synthKShot)(nil)
 	if err := eval.CheckShots(&gpt1Task{}, eval.ShotsMax); err == nil {
 		t.Error("a GPT-1 probe accepts --shots max")
 	}
@@ -174,4 +151,83 @@ func BenchmarkShotsMax(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestShotsBeyondWindow checks a fixed k against an exact window: a k
+// that fits every document builds the same requests as without a window;
+// a larger k is refused with the largest k that fits (found by brute
+// force over the k-shot prompts), after allocating no more than a k that
+// barely misfits, however large k is.
+func TestShotsBeyondWindow(t *testing.T) {
+	count := func(s string) int { return (len(s) + 3) / 4 }
+	const window = 64
+	data := arithmeticFile(t, 400)
+	newTask := func(win bool) eval.Task {
+		task, err := New("arithmetic_2da", Options{DataPath: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if win {
+			task.(eval.WindowedTask).SetContextWindow(eval.ContextWindow{Tokens: window, Count: count})
+		}
+		return task
+	}
+	// Brute force: the largest k whose prompt fits every document.
+	st := newTask(false).(*gpt3SynthTask)
+	fs := st.fewShot()
+	pool := make([]eval.Example, len(st.items))
+	for i := range pool {
+		pool[i] = st.example(i)
+	}
+	fitAll := len(pool)
+	for i := range pool {
+		k := 0
+		for ; k < len(pool)-1; k++ {
+			idx, _ := eval.SampleFewShot(len(pool), k+1, i, 1234, i)
+			exs := make([]eval.Example, len(idx))
+			for j, p := range idx {
+				exs[j] = pool[p]
+			}
+			if count(fs.Prompt(exs, pool[i].Text)+st.items[i].Completion) > window {
+				break
+			}
+		}
+		fitAll = min(fitAll, k)
+	}
+	if fitAll < 1 {
+		t.Fatalf("no example fits every document in %d tokens: the case does not exercise the check", window)
+	}
+	for k := 0; k <= fitAll; k++ {
+		want, _ := newTask(false).Instances(k, 1234)
+		got, err := newTask(true).Instances(k, 1234)
+		if err != nil {
+			t.Fatalf("%d-shot fits every document, yet: %v", k, err)
+		}
+		if eval.RequestHash(got) != eval.RequestHash(want) {
+			t.Errorf("%d-shot: requests differ with the window set", k)
+		}
+	}
+	allocs := map[int]uint64{}
+	for _, k := range []int{fitAll + 1, 300} {
+		task := newTask(true)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := task.Instances(k, 1234)
+		runtime.ReadMemStats(&after)
+		allocs[k] = after.TotalAlloc - before.TotalAlloc
+		var se *eval.ShotsError
+		if !errors.As(err, &se) {
+			t.Fatalf("%d-shot in a %d-token window: error %v, want an *eval.ShotsError", k, window, err)
+		}
+		if se.Fit != fitAll || se.Shots != k || se.Window != window || se.Total != len(pool) || se.Docs < 1 {
+			t.Errorf("%d-shot: %+v, want Fit %d of %d documents", k, *se, fitAll, len(pool))
+		}
+		if msg := se.Error(); !strings.Contains(msg, fmt.Sprintf("use --shots %d", fitAll)) || !strings.Contains(msg, "--shots max") {
+			t.Errorf("message %q names neither the k that fits nor --shots max", msg)
+		}
+	}
+	if allocs[300] > 2*allocs[fitAll+1] {
+		t.Errorf("300-shot allocated %d bytes, %d-shot %d: building a prompt grows with k, not with the window", allocs[300], fitAll+1, allocs[fitAll+1])
+	}
+	t.Logf("fit %d; allocated %d bytes at k=%d, %d at k=300", fitAll, allocs[fitAll+1], fitAll+1, allocs[300])
 }

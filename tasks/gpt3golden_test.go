@@ -80,33 +80,23 @@ func TestGPT3RequestHashes(t *testing.T) {
 }
 
 // checkGolden compares hashes with a golden file of "key hash" lines,
-// rewriting it with -update.
+// rewriting it with -update. Keys are task@vVERSION/…: -update adds and
+// drops keys but refuses to change the hash of a key it keeps, since a
+// task whose requests change must change its version.
 func checkGolden(t *testing.T, golden string, got map[string]string) {
 	t.Helper()
-	if *update {
-		keys := make([]string, 0, len(got))
-		for k := range got {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			fmt.Fprintf(&b, "%s %s\n", k, got[k])
-		}
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, err := os.Open(golden)
-	if err != nil {
+	want, err := readGolden(golden)
+	if err != nil && !(*update && os.IsNotExist(err)) {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	want := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), " ")
-		want[k] = v
+	if *update {
+		if err := updateGolden(want, got); err != nil {
+			t.Fatalf("%s not rewritten: %v", golden, err)
+		}
+		if err := os.WriteFile(golden, []byte(formatGolden(got)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want = got
 	}
 	for k, v := range got {
 		if want[k] != v {
@@ -115,5 +105,107 @@ func checkGolden(t *testing.T, golden string, got map[string]string) {
 	}
 	if len(want) != len(got) {
 		t.Errorf("golden %s has %d entries, the test makes %d: rerun with -update", golden, len(want), len(got))
+	}
+}
+
+// readGolden reads a golden file of "key hash" lines.
+func readGolden(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), " ")
+		out[k] = v
+	}
+	return out, sc.Err()
+}
+
+// formatGolden writes hashes as sorted "key hash" lines.
+func formatGolden(hashes map[string]string) string {
+	keys := make([]string, 0, len(hashes))
+	for k := range hashes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s %s\n", k, hashes[k])
+	}
+	return b.String()
+}
+
+// updateGolden reports the keys whose hash -update would change: a key
+// names the task's version, so a changed hash under the same key is a
+// prompt change without a version bump.
+func updateGolden(old, got map[string]string) error {
+	var changed []string
+	for k, v := range got {
+		if w, ok := old[k]; ok && w != v {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	sort.Strings(changed)
+	return fmt.Errorf("the requests of %s changed but their task versions did not: bump each task's version (its Spec().Version), then rerun with -update", strings.Join(changed, ", "))
+}
+
+// TestUpdateGoldenRefuses checks -update's rule: new keys and dropped keys
+// (a version bump) are accepted, a changed hash under a kept key is not.
+func TestUpdateGoldenRefuses(t *testing.T) {
+	old := map[string]string{"copa@v1.0/0shot": "aa", "copa@v1.0/1shot": "bb"}
+	for _, c := range []struct {
+		name string
+		got  map[string]string
+		ok   bool
+	}{
+		{"unchanged", map[string]string{"copa@v1.0/0shot": "aa", "copa@v1.0/1shot": "bb"}, true},
+		{"new case", map[string]string{"copa@v1.0/0shot": "aa", "copa@v1.0/1shot": "bb", "copa@v1.0/2shot": "cc"}, true},
+		{"version bumped", map[string]string{"copa@v1.1/0shot": "dd", "copa@v1.1/1shot": "ee"}, true},
+		{"changed without bump", map[string]string{"copa@v1.0/0shot": "aa", "copa@v1.0/1shot": "ff"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := updateGolden(old, c.got)
+			if (err == nil) != c.ok {
+				t.Fatalf("error %v, want ok=%v", err, c.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "copa@v1.0/1shot") {
+				t.Errorf("error %q does not name the key", err)
+			}
+		})
+	}
+	// The file round trip that -update writes and the check reads.
+	path := filepath.Join(t.TempDir(), "g.golden")
+	if err := os.WriteFile(path, []byte(formatGolden(old)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := readGolden(path); err != nil || fmt.Sprint(back) != fmt.Sprint(old) {
+		t.Errorf("read back %v, %v", back, err)
+	}
+}
+
+// TestGoldensCoverRegistry checks that every registered task has at least
+// one request hash in the goldens.
+func TestGoldensCoverRegistry(t *testing.T) {
+	covered := map[string]bool{}
+	for _, g := range []string{"request_hashes.golden", "request_hashes_gpt3.golden"} {
+		hashes, err := readGolden(filepath.Join("testdata", g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range hashes {
+			name, _, _ := strings.Cut(k, "@")
+			covered[name] = true
+		}
+	}
+	for _, name := range Names() {
+		if !covered[name] {
+			t.Errorf("task %s has no request-hash golden: add a case to TestRequestHashes", name)
+		}
 	}
 }

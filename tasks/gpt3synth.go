@@ -38,7 +38,7 @@ import (
 //
 // Arithmetic is scored as a log-likelihood request, acc = the whole answer
 // is the model's greedy continuation; the word tasks generate greedily
-// until a newline, acc = the generated text equals the completion exactly
+// until a newline, exact_match = the generated text equals the completion exactly
 // (leading space included).
 func init() {
 	for _, s := range arithmeticSpecs {
@@ -47,8 +47,8 @@ func init() {
 		Register(name, Decl{Description: desc, Variants: synthVariants, ParseVariant: parseSynthVariantName(name), Kind: eval.KindLoglikelihood, Metrics: acc}, func(o Options) (eval.Task, error) { return newGPT3Synth(name, s.file, &s, nil, o) })
 	}
 	for _, s := range wordSpecs {
-		desc := "GPT-3 word manipulation " + s.name + " (" + s.file + ", 10000 words): generate until a newline, acc = exact match"
-		Register(s.name, Decl{Description: desc, Variants: synthVariants, ParseVariant: parseSynthVariantName(s.name), Kind: eval.KindGenerate, Metrics: acc}, func(o Options) (eval.Task, error) { return newGPT3Synth(s.name, s.file, nil, &s, o) })
+		desc := "GPT-3 word manipulation " + s.name + " (" + s.file + ", 10000 words): generate until a newline; exact_match"
+		Register(s.name, Decl{Description: desc, Variants: synthVariants, ParseVariant: parseSynthVariantName(s.name), Kind: eval.KindGenerate, Metrics: exactMatch}, func(o Options) (eval.Task, error) { return newGPT3Synth(s.name, s.file, nil, &s, o) })
 	}
 }
 
@@ -129,7 +129,11 @@ func newGPT3Synth(name, file string, a *arithmeticSpec, w *wordSpec, o Options) 
 	}
 	t := &gpt3SynthTask{word: w != nil, variant: v}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + v.String(), Description: Description(name),
-		Metrics: []eval.Metric{eval.Mean("acc", true)}}
+		Metrics: []eval.Metric{eval.Mean(t.metric(), true)}}
+	if t.word {
+		// 1.1: the metric is exact_match, lm-evaluation-harness's name (was acc).
+		t.spec.Version = "1.1-" + v.String()
+	}
 	rel := "gpt3/" + file + ".jsonl"
 	if w != nil {
 		rel += ".gz"
@@ -289,7 +293,20 @@ func (t *gpt3SynthTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		out[i] = eval.Instance{DocID: i, Doc: it, Target: it.Completion, Requests: []eval.Request{req}}
 	}
+	if err := s.err(); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// metric names the task's one metric as lm-evaluation-harness does: acc
+// for arithmetic (a greedy continuation), exact_match for the word tasks
+// (a generation compared with the answer).
+func (t *gpt3SynthTask) metric() string {
+	if t.word {
+		return "exact_match"
+	}
+	return "acc"
 }
 
 func (t *gpt3SynthTask) Score(inst eval.Instance, resps []eval.Response) (map[string][]float64, error) {
@@ -298,7 +315,7 @@ func (t *gpt3SynthTask) Score(inst eval.Instance, resps []eval.Response) (map[st
 	case eval.LoglikelihoodResult:
 		return map[string][]float64{"acc": eval.MeanStats(eval.Bool(r.Greedy))}, nil
 	case eval.GenerateResult:
-		return map[string][]float64{"acc": eval.MeanStats(eval.Bool(r.Text == it.Completion))}, nil
+		return map[string][]float64{t.metric(): eval.MeanStats(eval.Bool(r.Text == it.Completion))}, nil
 	}
 	return nil, fmt.Errorf("task %s: document %d: unexpected response %T", t.spec.Name, inst.DocID, resps[0])
 }

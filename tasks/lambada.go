@@ -37,8 +37,13 @@ type lambada struct {
 // (OpenAI's lambada_test.jsonl, the Hub's EleutherAI/lambada_openai) or
 // with "context" + "continuation" (llm-foundry's form).
 func newLambada(name string, hub datasets.HubDataset, o Options, stopFilter bool) (eval.Task, error) {
-	rel := "lambada/lambada_test.jsonl"
-	paths, err := dataFiles(name, o, rel, "LAMBADA's test set (OpenAI's lambada_test.jsonl)", hub)
+	rel, what := "lambada/lambada_test.jsonl", "LAMBADA's test set (OpenAI's lambada_test.jsonl)"
+	if name == "lambada_standard" {
+		// The original text, not OpenAI's detokenized file the other
+		// two read: the data directory holds it under its own name.
+		rel, what = "lambada/lambada_standard_test.jsonl", "the original LAMBADA test set (cimec/lambada's test split as JSONL rows with \"text\")"
+	}
+	paths, err := dataFiles(name, o, rel, what, hub)
 	if err != nil {
 		return nil, err
 	}

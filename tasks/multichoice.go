@@ -161,6 +161,9 @@ func (t *mcTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.context(d.Gold) + " " + d.choice(d.Gold), Requests: reqs}
 	}
+	if err := s.err(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

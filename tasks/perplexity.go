@@ -43,19 +43,27 @@ func init() {
 // level-1 heading); a page is its lines joined with "\n"; pages that are
 // only whitespace are dropped, except the last.
 func WikitextPages(raw string) []string {
-	var pages []string
+	pages, _ := wikitextPages(raw)
+	return pages
+}
+
+// wikitextPages is WikitextPages, also counting the whitespace-only
+// chunks it dropped.
+func wikitextPages(raw string) (pages []string, dropped int) {
 	var cur []string
 	for _, line := range strings.Split(raw, "\n") {
 		r := strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(line, "= = =", "==="), "= =", "=="))
 		if strings.HasPrefix(r, "= ") && strings.HasSuffix(r, " =") {
 			if page := strings.Join(cur, "\n"); strings.TrimSpace(page) != "" {
 				pages = append(pages, page)
+			} else if len(cur) > 0 {
+				dropped++
 			}
 			cur = cur[:0]
 		}
 		cur = append(cur, line)
 	}
-	return append(pages, strings.Join(cur, "\n"))
+	return append(pages, strings.Join(cur, "\n")), dropped
 }
 
 // pyS is Python's \s for str patterns (Unicode whitespace).
@@ -122,6 +130,7 @@ type perplexityDoc struct {
 }
 
 type perplexityTask struct {
+	drops
 	spec   eval.TaskSpec
 	docs   []perplexityDoc
 	detok  func(string) string
@@ -137,6 +146,7 @@ func newWikitext(name string, hub datasets.HubDataset, rel string, o Options) (e
 		return nil, err
 	}
 	var pages []string
+	dropped := 0 // whitespace-only chunks of a raw file
 	if strings.HasSuffix(paths[0], ".parquet") {
 		for row, err := range datasets.OpenAll(paths) {
 			if err != nil {
@@ -153,10 +163,15 @@ func newWikitext(name string, hub datasets.HubDataset, rel string, o Options) (e
 		if err != nil {
 			return nil, err
 		}
-		pages = WikitextPages(raw)
+		pages, dropped = wikitextPages(raw)
+		if len(pages) == 1 && strings.TrimSpace(pages[0]) == "" {
+			return nil, fmt.Errorf("task %s: %s has no page to evaluate: all %d chunks between level-1 headings (\" = Title = \" lines) are only whitespace, which WikiText's dataset script drops", name, paths[0], dropped+1)
+		}
 	}
 	t := newStream(name, hub.String(), pages, WikitextDetokenize, o)
 	t.spec.Version = "2.0"
+	t.add(dropped, dropped+len(pages), "chunks between headings",
+		"only whitespace (the WikiText dataset script's rule; the raw file's first chunk, before the first heading, always is)")
 	return t, nil
 }
 

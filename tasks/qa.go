@@ -59,6 +59,7 @@ type qaDoc struct {
 
 type qaTask struct {
 	window
+	drops
 	spec    eval.TaskSpec
 	docs    []qaDoc
 	variant string
@@ -84,6 +85,7 @@ func newQA(name, dataset, rel string, o Options) (eval.Task, error) {
 	t := &qaTask{variant: variant, nq: name == "nq_open"}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: dataset, Description: Description(name),
 		Metrics: []eval.Metric{eval.Mean("exact_match", true)}}
+	read, dropped := 0, 0 // answers
 	for row, err := range datasets.Open(path) {
 		if err != nil {
 			return nil, err
@@ -92,19 +94,23 @@ func newQA(name, dataset, rel string, o Options) (eval.Task, error) {
 		if err != nil {
 			return nil, err
 		}
-		answers, err := qaAnswers(row)
+		answers, empty, err := qaAnswers(row)
 		if err != nil {
 			return nil, err
 		}
+		read, dropped = read+len(answers)+empty, dropped+empty
 		t.docs = append(t.docs, qaDoc{Question: q, Answers: answers, Where: row.Where()})
 	}
+	t.add(dropped, read, "answers", "empty or only whitespace (a document with no other answer is an error)")
 	if len(t.docs) == 0 {
 		return nil, fmt.Errorf("task %s: %s holds no documents", name, path)
 	}
 	return t, nil
 }
 
-func qaAnswers(row datasets.Row) ([]string, error) {
+// qaAnswers returns a row's non-empty answers and the number of empty
+// ones left out.
+func qaAnswers(row datasets.Row) ([]string, int, error) {
 	var answers []string
 	var err error
 	key := "answer"
@@ -116,10 +122,10 @@ func qaAnswers(row datasets.Row) ([]string, error) {
 	case isObject(v):
 		var a datasets.Row
 		if a, err = row.Object("answer"); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if answers, err = a.Strings("aliases"); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if value, verr := a.String("value"); verr == nil && !slices.Contains(answers, value) {
 			answers = append(answers, value)
@@ -132,7 +138,7 @@ func qaAnswers(row datasets.Row) ([]string, error) {
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var kept []string
 	for _, a := range answers {
@@ -141,9 +147,9 @@ func qaAnswers(row datasets.Row) ([]string, error) {
 		}
 	}
 	if len(kept) == 0 {
-		return nil, row.Invalid(key, "holds no non-empty answer")
+		return nil, 0, row.Invalid(key, "holds no non-empty answer")
 	}
-	return kept, nil
+	return kept, len(answers) - len(kept), nil
 }
 
 func isObject(v any) bool { _, ok := v.(map[string]any); return ok }
@@ -188,6 +194,9 @@ func (t *qaTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: qaMaxTokens}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Answers[0], Requests: []eval.Request{req}}
+	}
+	if err := s.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -94,12 +94,17 @@ func newSynthCBT(o Options) (eval.Task, error) {
 // synthKShot is a k-shot task over generated examples: each document's
 // prompt is k examples from a separate pool, one per line, then its text.
 type synthKShot struct {
+	window
 	spec  eval.TaskSpec
 	docs  []eval.Example
 	pool  []eval.Example
 	build func(ctx string, d eval.Example) eval.Request
+	fit   func(d eval.Example) fit // what must fit the window after the examples
 	score func(d eval.Example, r eval.Response) (map[string][]float64, error)
 }
+
+// synthTranslateTokens is synth_translate's generation budget.
+const synthTranslateTokens = 24
 
 // synthPrompt is the layout of the k-shot synthetic tasks: examples
 // "text target" one per line, as the training passages write them.
@@ -108,17 +113,20 @@ var synthPrompt = eval.FewShot{TargetDelimiter: " ", FewshotDelimiter: "\n"}
 func (t *synthKShot) Spec() eval.TaskSpec { return t.spec }
 
 func (t *synthKShot) Instances(k int, seed uint64) ([]eval.Instance, error) {
+	s, err := t.sampler(t.spec.Name, synthPrompt, t.pool, k, seed)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]eval.Instance, len(t.docs))
 	for i, d := range t.docs {
-		picks, err := eval.SampleFewShot(len(t.pool), k, -1, seed, i)
+		exs, err := s.draw(i, -1, "", t.fit(d))
 		if err != nil {
 			return nil, err
 		}
-		exs := make([]eval.Example, len(picks))
-		for j, p := range picks {
-			exs[j] = t.pool[p]
-		}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Target, Requests: []eval.Request{t.build(synthPrompt.Prompt(exs, d.Text), d)}}
+	}
+	if err := s.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -142,6 +150,7 @@ func newSynthArithmetic(o Options) (eval.Task, error) {
 	t.build = func(ctx string, d eval.Example) eval.Request {
 		return eval.Loglikelihood{Context: ctx, Continuation: " " + d.Target}
 	}
+	t.fit = func(d eval.Example) fit { return fit{tail: d.Text + " " + d.Target} }
 	t.score = func(_ eval.Example, r eval.Response) (map[string][]float64, error) {
 		return map[string][]float64{"acc": eval.MeanStats(eval.Bool(r.(eval.LoglikelihoodResult).Greedy))}, nil
 	}
@@ -162,8 +171,9 @@ func newSynthTranslate(o Options) (eval.Task, error) {
 		t.pool = append(t.pool, eval.Example{Text: p.English + " =", Target: p.Foreign})
 	}
 	t.build = func(ctx string, _ eval.Example) eval.Request {
-		return eval.Generate{Context: ctx, Until: []string{"\n"}, MaxTokens: 24}
+		return eval.Generate{Context: ctx, Until: []string{"\n"}, MaxTokens: synthTranslateTokens}
 	}
+	t.fit = func(d eval.Example) fit { return fit{tail: d.Text, reserve: synthTranslateTokens} }
 	t.score = func(d eval.Example, r eval.Response) (map[string][]float64, error) {
 		hyp := strings.TrimSpace(r.(eval.GenerateResult).Text)
 		b, err := sacrebleu.BLEUSegmentStats(hyp, []string{d.Target}, sacrebleu.BLEUOptions{})

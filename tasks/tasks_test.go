@@ -118,6 +118,12 @@ func TestWikitextPagesShared(t *testing.T) {
 	if len(in) != 62 {
 		t.Errorf("%d pages, want 62", len(in))
 	}
+	// wiki.test.raw starts with " \n" before its first heading: that one
+	// chunk is dropped, and counted.
+	task, _ := New("wikitext2", Options{DataPath: p})
+	if d := Dropped(task); len(d) != 1 || d[0].Count != 1 || d[0].Of != 63 {
+		t.Errorf("dropped %v, want 1 of 63 chunks", d)
+	}
 	if !strings.HasPrefix(in[0].Doc.(perplexityDoc).Page, " = Robert Boulter = \n \n Robert Boulter is") {
 		t.Errorf("first page starts %q", in[0].Doc.(perplexityDoc).Page[:40])
 	}
@@ -205,6 +211,15 @@ func TestWMTPrompts(t *testing.T) {
 	if want := []float64{3, 3, 3, 2, 1, 0, 3, 2, 1, 0}; !reflect.DeepEqual(s["bleu"], want) {
 		t.Errorf("bleu stats %v, want %v", s["bleu"], want)
 	}
+	// TER as sacreBLEU's defaults count it (whitespace tokens, case
+	// folded): "hello world." against itself is 0 edits over 2 reference
+	// words; "Hello there." is one substitution.
+	for hyp, want := range map[string][]float64{" Hello world.": {0, 2}, " Hello there.": {1, 2}, " hello WORLD.": {0, 2}} {
+		s, err := task.Score(in[0], []eval.Response{eval.GenerateResult{Text: hyp}})
+		if err != nil || !reflect.DeepEqual(s["ter"], want) {
+			t.Errorf("%q: ter stats %v (%v), want %v", hyp, s["ter"], err, want)
+		}
+	}
 	if _, err := task.Instances(2, 1); err == nil {
 		t.Error("2-shot with a pool of 1 other document: no error")
 	}
@@ -226,22 +241,40 @@ func TestUnknownTask(t *testing.T) {
 }
 
 // TestRequestHashes is the prompt-stability golden: the hash of every
-// task's requests on the shared data. A change here means the prompts
-// changed, and the task's version must be bumped (then rerun with -update).
+// task's requests on the shared data, or on the small hand-written files
+// in testdata/hashes for the tasks whose data kshot does not ship. A
+// change here means the prompts changed, and the task's version must be
+// bumped (then rerun with -update). The GPT-3 suite and GPT-1 probes are
+// in TestGPT3RequestHashes; TestGoldensCoverRegistry checks that the two
+// cover every registered task.
 func TestRequestHashes(t *testing.T) {
 	dataDir := sharedtest.Path(t, "data")
+	fixture := func(name string) string { return filepath.Join("testdata", "hashes", name) }
 	cases := []struct {
 		task    string
 		k       int
 		variant string
+		data    string // DataPath; "" reads the default file in dataDir
 	}{
-		{"lambada_openai", 0, ""}, {"lambada_openai_stopfilter", 0, ""}, {"wikitext2", 0, ""},
-		{"ptb", 0, ""}, {"winograd", 0, ""}, {"wmt14_fr_en", 0, ""}, {"wmt14_fr_en", 1, ""},
-		{"wmt14_en_fr", 1, WMTVariantLMEval},
+		{"lambada_openai", 0, "", ""}, {"lambada_openai_stopfilter", 0, "", ""}, {"wikitext2", 0, "", ""},
+		{"ptb", 0, "", ""}, {"winograd", 0, "", ""}, {"wmt14_fr_en", 0, "", ""}, {"wmt14_fr_en", 1, "", ""},
+		{"wmt14_en_fr", 1, WMTVariantLMEval, ""},
+		{"lambada_standard", 0, "", fixture("lambada_standard.jsonl")},
+		// WikiText-103's test set is WikiText-2's (Merity et al. 2016).
+		{"wikitext103", 0, "", filepath.Join(dataDir, "wikitext2", "wiki.test.raw")},
+		{"cbt_cn", 0, "", fixture("cbt.txt")}, {"cbt_ne", 0, "", fixture("cbt.txt")},
+		{"enwik8", 0, "", fixture("enwik8")}, {"text8", 0, "", fixture("text8")},
+		{"synth_lambada", 0, "", ""}, {"synth_cbt", 0, "", ""}, {"synth_ppl", 0, "", ""},
+		{"synth_arithmetic", 0, "", ""}, {"synth_arithmetic", 2, "", ""},
+		{"synth_translate", 0, "", ""}, {"synth_translate", 2, "", ""},
 	}
 	got := map[string]string{}
 	for _, c := range cases {
-		task, err := New(c.task, Options{DataDir: dataDir, Variant: c.variant})
+		o := Options{DataDir: dataDir, DataPath: c.data, Variant: c.variant}
+		if strings.HasPrefix(c.task, "synth_") {
+			o.DataDir = ""
+		}
+		task, err := New(c.task, o)
 		if err != nil {
 			t.Fatal(err)
 		}

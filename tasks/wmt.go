@@ -10,10 +10,10 @@ import (
 )
 
 func init() {
-	Register("wmt14_fr_en", Decl{Description: "WMT14 newstest2014 French→English: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", Variants: wmtVariants, Kind: eval.KindGenerate, Metrics: translateMetrics}, func(o Options) (eval.Task, error) {
+	Register("wmt14_fr_en", Decl{Description: "WMT14 newstest2014 French→English: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", Variants: wmtVariants, Kind: eval.KindGenerate, Metrics: wmtMetrics}, func(o Options) (eval.Task, error) {
 		return newWMT("wmt14_fr_en", "fr", "en", o)
 	})
-	Register("wmt14_en_fr", Decl{Description: "WMT14 newstest2014 English→French: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", Variants: wmtVariants, Kind: eval.KindGenerate, Metrics: translateMetrics}, func(o Options) (eval.Task, error) {
+	Register("wmt14_en_fr", Decl{Description: "WMT14 newstest2014 English→French: greedy translation until a newline; BLEU and chrF (sacreBLEU defaults)", Variants: wmtVariants, Kind: eval.KindGenerate, Metrics: wmtMetrics}, func(o Options) (eval.Task, error) {
 		return newWMT("wmt14_en_fr", "en", "fr", o)
 	})
 }
@@ -29,6 +29,7 @@ type wmtDoc struct {
 }
 
 type wmtTask struct {
+	window
 	spec    eval.TaskSpec
 	docs    []wmtDoc
 	variant string
@@ -76,7 +77,8 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 	}
 	t := &wmtTask{variant: variant, src: src, tgt: tgt}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
-		Metrics: []eval.Metric{eval.BLEUMetric(sacrebleu.BLEUOptions{}), eval.CHRFMetric(sacrebleu.CHRFOptions{})}}
+		// lm-evaluation-harness's wmt14 tasks report bleu, ter and chrf.
+		Metrics: []eval.Metric{eval.BLEUMetric(sacrebleu.BLEUOptions{}), eval.LookupMetric("ter", false), eval.CHRFMetric(sacrebleu.CHRFOptions{})}}
 	for _, p := range pairs {
 		t.docs = append(t.docs, wmtDoc{DocID: p.Source.DocID, SegID: p.Source.SegID, Source: p.Source.Text, Ref: p.Reference.Text})
 	}
@@ -106,24 +108,31 @@ func (t *wmtTask) prompt() (eval.FewShot, func(wmtDoc) eval.Example) {
 
 func (t *wmtTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 	fs, ex := t.prompt()
+	// The few-shot pool is the test set itself, the document excluded (no
+	// other newstest year ships with kshot's data).
+	pool := make([]eval.Example, len(t.docs))
+	for i, d := range t.docs {
+		pool[i] = ex(d)
+	}
+	s, err := t.sampler(t.spec.Name, fs, pool, k, seed)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]eval.Instance, len(t.docs))
 	for i, d := range t.docs {
-		// The few-shot pool is the test set itself, the document excluded
-		// (no other newstest year ships with kshot's data).
-		picks, err := eval.SampleFewShot(len(t.docs), k, i, seed, i)
-		if err != nil {
-			return nil, err
-		}
-		exs := make([]eval.Example, len(picks))
-		for j, p := range picks {
-			exs[j] = ex(t.docs[p])
-		}
-		q := ex(d)
+		q := pool[i]
 		if t.variant == WMTVariantGPT3 && k == 0 {
 			q.Text = "Q: What is the " + langNames[t.tgt] + " translation of " + d.Source + "\nA:"
 		}
+		exs, err := s.draw(i, i, "", fit{tail: q.Text, reserve: eval.DefaultMaxGenTokens})
+		if err != nil {
+			return nil, err
+		}
 		req := eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Ref, Requests: []eval.Request{req}}
+	}
+	if err := s.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -139,5 +148,9 @@ func (t *wmtTask) Score(inst eval.Instance, resps []eval.Response) (map[string][
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]float64{"bleu": b.Floats(), "chrf": c.Floats()}, nil
+	ter, err := sacrebleu.TERSegmentStats(hyp, []string{ref}, sacrebleu.TEROptions{})
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]float64{"bleu": b.Floats(), "ter": ter.Floats(), "chrf": c.Floats()}, nil
 }

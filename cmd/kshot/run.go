@@ -269,6 +269,11 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, pt := range pts { // what a task left out of its data is never silent
+		for _, d := range tasks.Dropped(pt.task) {
+			fmt.Fprintf(stderr, "kshot: %s: %s\n", pt.task.Spec().Name, d)
+		}
+	}
 	var c *cache.Cache
 	if !p.noCache {
 		dir := p.cacheDir
@@ -329,6 +334,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 		for _, pt := range pts {
 			eval.SetContextWindow(pt.task, lm) // for --shots max; counts with the model's tokenizer
+			if err := eval.CheckFit(pt.task, pt.shots, p.seeds); err != nil {
+				return err // a k whose prompts exceed the window, refused before any request is scored
+			}
 		}
 		cachePath := ""
 		if c != nil {

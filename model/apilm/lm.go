@@ -311,3 +311,7 @@ func (m *LM) CountTokens(text string) int {
 	}
 	return len(text)
 }
+
+// CountsApprox implements eval.ApproxCounter: without a tokenizer
+// CountTokens is only an upper bound.
+func (m *LM) CountsApprox() bool { return m.cfg.Tokenizer == nil }
