@@ -119,9 +119,14 @@ func (h *Hub) Dataset(ctx context.Context, d HubDataset) ([]string, error) {
 // OpenAll reads the records of several files one after the other, each as
 // Open reads it: the Parquet shards of a split that Hub.Dataset returns,
 // for instance. Row.Source and Row.Line stay those of each file. The
-// sequence ends after the first error.
+// sequence ends after the first error; a file without records is one, and
+// so is an empty list of paths.
 func OpenAll(paths []string) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
+		if len(paths) == 0 {
+			yield(Row{}, &ReadError{Err: fmt.Errorf("no data files: %w", ErrNoRecords), Hint: hintNoRecords})
+			return
+		}
 		for _, p := range paths {
 			for row, err := range Open(p) {
 				if !yield(row, err) || err != nil {

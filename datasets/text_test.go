@@ -115,7 +115,6 @@ func TestLinesEdgeCases(t *testing.T) {
 		name, content string
 		want          []string
 	}{
-		{"empty", "", nil},
 		{"one newline", "\n", []string{""}},
 		{"no final newline", "a\n b", []string{"a", " b"}},
 		{"blank lines kept", "\n\n x \n", []string{"", "", " x "}},
