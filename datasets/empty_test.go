@@ -55,9 +55,9 @@ func TestNoRecordsAndBlankLines(t *testing.T) {
 		{"tsv header only", "d.tsv", "sentence\tlabel\r\n", func(p string) (int, error) { return rowsOf(Open(p)) }, 0, ": the file holds no records", true},
 		{"tsv blank line", "d.tsv", "sentence\tlabel\nok\t1\n\r\nno\t0\n", func(p string) (int, error) { return rowsOf(Open(p)) }, 1, ":3: blank line", false},
 		{"lines empty", "t.txt", "", linesOf, 0, ": the file holds no records", true},
-		{"text empty", "wiki.test.raw", "", textOf, 0, ": the file holds no records: it is empty", true},
-		{"text white space", "wiki.test.raw", "\ufeff \n\n \n", textOf, 0, ": the file holds no records: it holds only white space", true},
-		{"text.gz empty", "wiki.test.raw.gz", "", textOf, 0, ": the file holds no records: it is empty", true},
+		{"text empty", "wiki.test.raw", "", textOf, 0, ": the file holds no records, so no documents to score: it is empty", true},
+		{"text white space", "wiki.test.raw", "\ufeff \n\n \n", textOf, 0, ": the file holds no records, so no documents to score: it holds only white space", true},
+		{"text.gz empty", "wiki.test.raw.gz", "", textOf, 0, ": the file holds no records, so no documents to score: it is empty", true},
 		{"sgml no segments", "n.sgm", "<srcset>\n<doc docid=\"a\">\n</doc>\n</srcset>\n", sgmlOf, 0, ": no segments", false},
 	}
 	for _, tt := range tests {

@@ -176,16 +176,16 @@ var ErrNoRecords = errors.New("no records")
 
 // Hints for files without data and for blank lines in record formats.
 const (
-	hintNoRecords = "there is nothing to score; check that the file was downloaded or written completely"
+	hintNoRecords = "check that the file was downloaded or written completely"
 	hintBlank     = "delete the blank line: every line must hold one record, and skipping it would hide a lost one"
 )
 
 // noRecords is the error of a file that holds no records; what says what
 // the file holds instead, e.g. "it is empty".
 func noRecords(source, what string) *ReadError {
-	err := fmt.Errorf("the file holds %w", ErrNoRecords)
+	err := fmt.Errorf("the file holds %w, so no documents to score", ErrNoRecords)
 	if what != "" {
-		err = fmt.Errorf("the file holds %w: %s", ErrNoRecords, what)
+		err = fmt.Errorf("the file holds %w, so no documents to score: %s", ErrNoRecords, what)
 	}
 	return &ReadError{Source: source, Err: err, Hint: hintNoRecords}
 }
