@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // A file without records, and a blank line in a record format, are errors
@@ -107,4 +109,21 @@ func TestParquetNoRows(t *testing.T) {
 		}
 		wantErr(t, err, empty+": the file holds no records")
 	}
+}
+
+// parquetOf returns a Snappy-compressed Parquet file with one "text"
+// column holding texts.
+func parquetOf(t *testing.T, texts []string) []byte {
+	type row struct {
+		Text string `parquet:"text"`
+	}
+	rows := make([]row, len(texts))
+	for i, s := range texts {
+		rows[i].Text = s
+	}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows, parquet.Compression(&parquet.Snappy)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -208,6 +208,27 @@ func nonEmpty[T any](seq iter.Seq2[T, error], source string) iter.Seq2[T, error]
 	}
 }
 
+// OpenAll reads the records of several files one after the other, each as
+// Open reads it: the Parquet shards of a split that Client.Dataset returns,
+// for instance. Row.Source and Row.Line stay those of each file. The
+// sequence ends after the first error; a file without records is one, and
+// so is an empty list of paths.
+func OpenAll(paths []string) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		if len(paths) == 0 {
+			yield(Row{}, &ReadError{Err: fmt.Errorf("no data files: %w", ErrNoRecords), Hint: hintNoRecords})
+			return
+		}
+		for _, p := range paths {
+			for row, err := range Open(p) {
+				if !yield(row, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
 // fail returns a sequence that yields only err.
 func fail(err error) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) { yield(Row{}, err) }
