@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kshot-eval/kshot/internal/sharedtest"
 )
 
 func TestCSV(t *testing.T) {
@@ -98,6 +100,12 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("a,b\n1,\"x,y\"\n2,3\n"), true)
 	f.Add([]byte("a\tb\n\"q\t1\n"), false)
 	f.Add([]byte("a,a\n"), true)
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/crows_pairs/crows_pairs_anonymized.csv") {
+		f.Add(s, true)
+	}
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/winogender/templates.tsv", "data/race/race_test_high_manifest.tsv") {
+		f.Add(s, false)
+	}
 	f.Fuzz(func(t *testing.T, data []byte, quoted bool) {
 		read := func(yield func(Row, error) bool) { csvRows(bytes.NewReader(data), "f.csv", ',', yield) }
 		if !quoted {

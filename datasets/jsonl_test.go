@@ -247,6 +247,10 @@ func FuzzJSONL(f *testing.F) {
 	f.Add([]byte("\ufeff[1]\n\"s\"\n"))
 	f.Add([]byte("{\"a\":1} {}\n{\"x\":\"\xff\"}"))
 	f.Add([]byte(" [ {\"a\": 1},\n{\"b\": [2]} ]\n"))
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/lambada/lambada_test.jsonl", "data/superglue/multirc_val.jsonl",
+		"data/gpt3/two_digit_addition.jsonl", "data/hellaswag/llmfoundry_hellaswag_small.jsonl", "data/gpt2_tokenizer/public_test_vectors.json") {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// jsonLines must give strictly increasing lines; jsonAny may read
 		// an array with several objects on one line.

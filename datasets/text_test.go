@@ -199,6 +199,9 @@ func FuzzLines(f *testing.F) {
 	f.Add([]byte(" = Robert = \n \n"))
 	f.Add([]byte("a\r\nb"))
 	f.Add([]byte("\xff\n"))
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/wikitext2/wiki.test.raw", "data/ptb/ptb.test.txt") {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got []string
 		var err error
