@@ -164,8 +164,12 @@ func FuzzTokenizerFiles(f *testing.F) {
 			f.Add(v, merges, pair)
 		}
 	}
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, vocab, merges []byte, pair uint8) {
-		dir := t.TempDir()
+		for _, p := range tokenizerPairs {
+			os.Remove(filepath.Join(dir, p[0]))
+			os.Remove(filepath.Join(dir, p[1]))
+		}
 		names := tokenizerPairs[int(pair)%len(tokenizerPairs)]
 		os.WriteFile(filepath.Join(dir, names[0]), vocab, 0o644)
 		os.WriteFile(filepath.Join(dir, names[1]), merges, 0o644)
