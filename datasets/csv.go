@@ -17,30 +17,65 @@ import (
 // path ends in .gz or .bz2. The first record is the header; each later
 // record becomes a Row whose Fields map every column name to the field's
 // string. Row.Line is the line where the record starts (a quoted field may
-// span lines). Blank lines are skipped, "\r\n" line ends are accepted and
-// a UTF-8 byte order mark before the header is ignored.
+// span lines). "\r\n" line ends are accepted and a UTF-8 byte order mark
+// before the header is ignored.
 //
-// A record with more or fewer fields than the header, a quoting error,
-// invalid UTF-8 or a repeated column name yields a *ReadError naming the
-// file and line, and the sequence ends.
+// A record with more or fewer fields than the header, a quoting error, a
+// blank line, invalid UTF-8 or a repeated column name yields a *ReadError
+// naming the file and line, and the sequence ends; a file with no record
+// under its header yields an ErrNoRecords error.
 func CSV(path string, sep rune) iter.Seq2[Row, error] {
-	return fromFile(path, func(r io.Reader, source string, yield func(Row, error) bool) {
+	return nonEmpty(fromFile(path, func(r io.Reader, source string, yield func(Row, error) bool) {
 		csvRows(r, source, sep, yield)
-	})
+	}), path)
+}
+
+// newlineCounter passes a stream through, counting its lines: the "\n"s,
+// plus one for a last line without a final "\n".
+type newlineCounter struct {
+	r    io.Reader
+	n    int
+	last byte
+}
+
+func (c *newlineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += bytes.Count(p[:n], []byte("\n"))
+	if n > 0 {
+		c.last = p[n-1]
+	}
+	return n, err
+}
+
+// lines returns the number of lines read so far.
+func (c *newlineCounter) lines() int {
+	if c.last != 0 && c.last != '\n' {
+		return c.n + 1
+	}
+	return c.n
 }
 
 // csvRows yields the records of r under its header.
 func csvRows(r io.Reader, source string, sep rune, yield func(Row, error) bool) {
-	br := bufio.NewReader(r)
+	nc := &newlineCounter{r: r}
+	br := bufio.NewReader(nc)
 	if b, err := br.Peek(3); err == nil && hasBOM(b) {
 		br.Discard(3)
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = sep
 	var header []string
+	end := 0 // last line of the previous record
+	blank := func(line int) {
+		yield(Row{}, readErr(source, line, hintBlank, "blank line"))
+	}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
+			// encoding/csv skips blank lines; find those after the last record
+			if nc.lines() > end {
+				blank(end + 1)
+			}
 			return
 		}
 		if err != nil {
@@ -48,6 +83,12 @@ func csvRows(r io.Reader, source string, sep rune, yield func(Row, error) bool) 
 			return
 		}
 		line, _ := cr.FieldPos(0)
+		if line > end+1 { // encoding/csv skipped blank lines before this record
+			blank(end + 1)
+			return
+		}
+		lastLine, _ := cr.FieldPos(len(rec) - 1)
+		end = lastLine + strings.Count(rec[len(rec)-1], "\n")
 		for i, f := range rec {
 			if !utf8.ValidString(f) {
 				l, _ := cr.FieldPos(i)
@@ -101,10 +142,11 @@ func csvErr(source string, sep rune, nHeader, nRec int, err error) *ReadError {
 
 // TSV reads a tab-separated file without quoting: every line is split at
 // each '\t', and quote characters are ordinary text, as in the GLUE .tsv
-// files. The first non-blank line is the header. Compression, blank lines,
-// "\r\n" line ends, the byte order mark and errors are as for CSV.
+// files. The first line is the header. Compression, "\r\n" line ends, the
+// byte order mark and errors (blank lines and files without records
+// included) are as for CSV.
 func TSV(path string) iter.Seq2[Row, error] {
-	return fromFile(path, tsvRows)
+	return nonEmpty(fromFile(path, tsvRows), path)
 }
 
 // tsvRows yields the records of r under its header.
@@ -125,7 +167,8 @@ func tsvRows(r io.Reader, source string, yield func(Row, error) bool) {
 		}
 		b = bytes.TrimSuffix(b, []byte("\r"))
 		if len(b) == 0 {
-			continue
+			yield(Row{}, readErr(source, lr.num, hintBlank, "blank line"))
+			return
 		}
 		if !utf8.Valid(b) {
 			yield(Row{}, invalidUTF8(source, lr.num, b))

@@ -6,10 +6,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kshot-eval/kshot/internal/sharedtest"
 )
 
 func TestCSV(t *testing.T) {
-	content := "\ufeffid,text,label\r\n1,\"hello, world\",0\r\n\r\n2,\"two\nlines \"\"quoted\"\"\",1\r\n3,,2\r\n"
+	content := "\ufeffid,text,label\r\n1,\"hello, world\",0\r\n2,\"two\nlines \"\"quoted\"\"\",1\r\n3,,2\r\n"
 	rows, err := collect(CSV(writeFile(t, "d.csv", content), ','))
 	if err != nil {
 		t.Fatal(err)
@@ -19,8 +21,8 @@ func TestCSV(t *testing.T) {
 		fields map[string]any
 	}{
 		{2, map[string]any{"id": "1", "text": "hello, world", "label": "0"}},
-		{4, map[string]any{"id": "2", "text": "two\nlines \"quoted\"", "label": "1"}},
-		{6, map[string]any{"id": "3", "text": "", "label": "2"}},
+		{3, map[string]any{"id": "2", "text": "two\nlines \"quoted\"", "label": "1"}},
+		{5, map[string]any{"id": "3", "text": "", "label": "2"}},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("got %d rows, want %d", len(rows), len(want))
@@ -45,7 +47,7 @@ func TestCSVErrors(t *testing.T) {
 		err           []string
 	}{
 		{"too many fields", "a,b\n1,2\n3,4,5\n", ',', 1, []string{"d.csv:3: wrong number of fields: the header has 2, this record 3", "double quotes"}},
-		{"too few fields", "a,b\n1,2\n\n3\n", ',', 1, []string{"d.csv:4: wrong number of fields: the header has 2, this record 1"}},
+		{"too few fields", "a,b\n1,2\n3\n", ',', 1, []string{"d.csv:3: wrong number of fields: the header has 2, this record 1"}},
 		{"bare quote", "a,b\n1,x\"y\n", ',', 0, []string{"d.csv:2: bare \" in non-quoted-field at byte 4 of the line"}},
 		{"unterminated quote", "a,b\n1,\"abc\n2,3\n", ',', 0, []string{"d.csv:3:", "extraneous or missing \" in quoted-field"}},
 		{"invalid utf8", "a,b\n1,caf\xe9\n", ',', 0, []string{`d.csv:2: invalid UTF-8 in column "b" (byte 0xe9)`, "iconv"}},
@@ -75,7 +77,7 @@ func TestTSV(t *testing.T) {
 	_, err := collect(TSV(writeFile(t, "d.tsv", content)))
 	wantErr(t, err, "d.tsv:2: wrong number of fields: the header has 2, this line 3", "cannot hold a tab")
 
-	content = "\ufeffsentence\tlabel\n\"it 's a charming \" journey\t1\n\nok\t0"
+	content = "\ufeffsentence\tlabel\n\"it 's a charming \" journey\t1\nok\t0"
 	rows, err := collect(Open(writeFile(t, "e.tsv", content)))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +86,7 @@ func TestTSV(t *testing.T) {
 		{"sentence": "\"it 's a charming \" journey", "label": "1"},
 		{"sentence": "ok", "label": "0"},
 	}
-	if len(rows) != 2 || rows[0].Line != 2 || rows[1].Line != 4 ||
+	if len(rows) != 2 || rows[0].Line != 2 || rows[1].Line != 3 ||
 		!reflect.DeepEqual(rows[0].Fields, want[0]) || !reflect.DeepEqual(rows[1].Fields, want[1]) {
 		t.Errorf("got %+v", rows)
 	}
@@ -98,6 +100,12 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("a,b\n1,\"x,y\"\n2,3\n"), true)
 	f.Add([]byte("a\tb\n\"q\t1\n"), false)
 	f.Add([]byte("a,a\n"), true)
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/crows_pairs/crows_pairs_anonymized.csv") {
+		f.Add(s, true)
+	}
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/winogender/templates.tsv", "data/race/race_test_high_manifest.tsv") {
+		f.Add(s, false)
+	}
 	f.Fuzz(func(t *testing.T, data []byte, quoted bool) {
 		read := func(yield func(Row, error) bool) { csvRows(bytes.NewReader(data), "f.csv", ',', yield) }
 		if !quoted {

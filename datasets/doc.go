@@ -25,8 +25,10 @@
 // Errors about the content of a file are a *ReadError (the file could not
 // be read at some line or Parquet row) or a *FieldError (a record lacks a
 // field or holds the wrong kind of value); both name the file and the line
-// or row, and carry a hint when the fix is known. HubDataset names a Hugging
-// Face dataset split, and Hub downloads datasets (as Parquet) and models
-// from the Hugging Face Hub into the cache huggingface_hub uses; only Hub
-// touches the network.
+// or row, and carry a hint when the fix is known. A file without records
+// is an error matching ErrNoRecords, and a blank line in JSON Lines, CSV
+// or TSV an error naming the line: there is no score of no data.
+//
+// The package touches no network; its subpackage hub downloads Hugging
+// Face datasets (as Parquet) and models into the huggingface_hub cache.
 package datasets

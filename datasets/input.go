@@ -142,7 +142,8 @@ func (lr *lineReader) next() ([]byte, error) {
 // file's extension: .jsonl and .ndjson (JSONL), .json (JSONL, or one JSON
 // array of objects), .csv (CSV with ','), .tsv (TSV) and .parquet
 // (Parquet). The text formats may be compressed, with .gz or .bz2 after
-// their extension. Any other extension gives one error naming it.
+// their extension. Any other extension gives one error naming it, and so
+// does a file without records (see ErrNoRecords).
 func Open(path string) iter.Seq2[Row, error] {
 	switch formatExt(path) {
 	case ".jsonl", ".ndjson":
@@ -165,6 +166,67 @@ func Open(path string) iter.Seq2[Row, error] {
 	return fail(&ReadError{Source: path, Err: fmt.Errorf("unsupported file type (%s)", ext),
 		Hint: "want .jsonl, .ndjson, .json, .csv, .tsv or .parquet, the text formats optionally followed by .gz or .bz2; " +
 			"read plain text with Lines and WMT .sgm files with SGML"})
+}
+
+// ErrNoRecords is matched by errors.Is for the *ReadError of a data file
+// that holds no records (an empty file, a CSV file with only a header, a
+// Parquet file with no rows, a text file of white space): there is nothing
+// to score, and a score of nothing would look like a result.
+var ErrNoRecords = errors.New("no records")
+
+// Hints for files without data and for blank lines in record formats.
+const (
+	hintNoRecords = "check that the file was downloaded or written completely"
+	hintBlank     = "delete the blank line: every line must hold one record, and skipping it would hide a lost one"
+)
+
+// noRecords is the error of a file that holds no records; what says what
+// the file holds instead, e.g. "it is empty".
+func noRecords(source, what string) *ReadError {
+	err := fmt.Errorf("the file holds %w, so no documents to score", ErrNoRecords)
+	if what != "" {
+		err = fmt.Errorf("the file holds %w, so no documents to score: %s", ErrNoRecords, what)
+	}
+	return &ReadError{Source: source, Err: err, Hint: hintNoRecords}
+}
+
+// nonEmpty passes seq through and, when it ends without an error and
+// without a single record, yields the ErrNoRecords error of source.
+func nonEmpty[T any](seq iter.Seq2[T, error], source string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		n := 0
+		for v, err := range seq {
+			if !yield(v, err) || err != nil {
+				return
+			}
+			n++
+		}
+		if n == 0 {
+			var zero T
+			yield(zero, noRecords(source, ""))
+		}
+	}
+}
+
+// OpenAll reads the records of several files one after the other, each as
+// Open reads it: the Parquet shards of a split that Client.Dataset returns,
+// for instance. Row.Source and Row.Line stay those of each file. The
+// sequence ends after the first error; a file without records is one, and
+// so is an empty list of paths.
+func OpenAll(paths []string) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		if len(paths) == 0 {
+			yield(Row{}, &ReadError{Err: fmt.Errorf("no data files: %w", ErrNoRecords), Hint: hintNoRecords})
+			return
+		}
+		for _, p := range paths {
+			for row, err := range Open(p) {
+				if !yield(row, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
 }
 
 // fail returns a sequence that yields only err.

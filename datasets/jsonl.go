@@ -16,24 +16,26 @@ import (
 const hintOneObject = "each line of a JSON Lines file must hold one whole JSON object; pretty-printed JSON is not JSON Lines"
 
 // JSONL reads a JSON Lines file: one JSON object per line, gzip- or
-// bzip2-compressed when path ends in .gz or .bz2. Blank lines are skipped,
-// a UTF-8 byte order mark before the first line is ignored, and Row.Line is
+// bzip2-compressed when path ends in .gz or .bz2. A UTF-8 byte order mark
+// before the first line is ignored, and Row.Line is
 // the line number in the decompressed text. Numbers become int64 when
 // written as integers that fit, float64 otherwise.
 //
-// A line that is not one valid JSON object, holds invalid UTF-8 or cannot
-// be read yields a *ReadError naming the file and line, and the sequence
-// ends. The file is closed when the loop ends or breaks.
+// A line that is not one valid JSON object, a blank line (white space
+// only), invalid UTF-8 or a read failure yields a *ReadError naming the
+// file and line, and the sequence ends; a file without records yields an
+// ErrNoRecords error. The file is closed when the loop ends or breaks.
 func JSONL(path string) iter.Seq2[Row, error] {
-	return fromFile(path, jsonLines)
+	return nonEmpty(fromFile(path, jsonLines), path)
 }
 
 // JSON reads a .json file that holds either JSON Lines (as JSONL) or one
 // top-level array of objects, told apart by the first byte that is not
 // white space. For an array, Row.Line is the line where each object
-// starts. Compression and errors are as for JSONL.
+// starts; an empty array is an ErrNoRecords error. Compression and errors
+// are as for JSONL.
 func JSON(path string) iter.Seq2[Row, error] {
-	return fromFile(path, jsonAny)
+	return nonEmpty(fromFile(path, jsonAny), path)
 }
 
 // jsonAny reads r as a JSON array of objects if its first non-space byte
@@ -67,7 +69,7 @@ func jsonAny(r io.Reader, source string, yield func(Row, error) bool) {
 	}
 }
 
-// jsonLines yields one Row per non-blank line of r.
+// jsonLines yields one Row per line of r; a blank line is an error.
 func jsonLines(r io.Reader, source string, yield func(Row, error) bool) {
 	lr := newLineReader(r)
 	for {
@@ -83,7 +85,8 @@ func jsonLines(r io.Reader, source string, yield func(Row, error) bool) {
 			line = line[3:]
 		}
 		if len(bytes.TrimLeft(line, " \t\r")) == 0 {
-			continue
+			yield(Row{}, readErr(source, lr.num, hintBlank, "blank line"))
+			return
 		}
 		m, err := decodeObject(line)
 		if err != nil {

@@ -31,8 +31,14 @@ const hintDamaged = "the file is damaged or truncated; download or copy it again
 // A file that is not Parquet, is truncated or has damaged pages yields a
 // *ReadError naming the file and, once rows are being read, the row, and
 // the sequence ends. Compressed wrappers (.parquet.gz) are refused:
-// Parquet compresses its pages itself and needs random access.
+// Parquet compresses its pages itself and needs random access. A file
+// with no rows yields an ErrNoRecords error.
 func Parquet(path string) iter.Seq2[Row, error] {
+	return nonEmpty(parquetFile(path), path)
+}
+
+// parquetFile is Parquet without the check for rows.
+func parquetFile(path string) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
 		if c := compression(path); c != "" {
 			yield(Row{}, &ReadError{Source: path, Err: fmt.Errorf("a %s-compressed Parquet file cannot be read", c),

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/kshot-eval/kshot/internal/sharedtest"
 )
 
 type pqAnswer struct {
@@ -221,8 +223,9 @@ func TestParquetDamaged(t *testing.T) {
 
 func FuzzParquet(f *testing.F) {
 	good := writeParquet(f, pqRecords(5), 2)
-	f.Add(good)
-	f.Add(good[:len(good)/2])
+	for _, s := range sharedtest.Damage(good) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n := 0
 		parquetRows(bytes.NewReader(data), int64(len(data)), "f.parquet", func(r Row, err error) bool {

@@ -182,24 +182,6 @@ func TestRowKeysAndGet(t *testing.T) {
 	}
 }
 
-func TestHubDatasetString(t *testing.T) {
-	tests := []struct {
-		d    HubDataset
-		want string
-	}{
-		{HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"}, "EleutherAI/lambada_openai (default, test)"},
-		{HubDataset{Repo: "nyu-mll/glue", Config: "sst2", Split: "validation"}, "nyu-mll/glue (sst2, validation)"},
-		{HubDataset{Repo: "nyu-mll/glue", Config: "sst2"}, "nyu-mll/glue (sst2)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := tt.d.String(); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestErrorWithoutSource(t *testing.T) {
 	_, err := Row{Fields: map[string]any{}}.String("x")
 	if err == nil || err.Error() != `field "x" missing` {

@@ -224,6 +224,9 @@ func FuzzSGML(f *testing.F) {
 	f.Add([]byte("<doc docid=\"a\">\n<seg id=\"1\">x  y\u00a0</seg>\n<seg id=2>a</seg>b</seg> c\n"))
 	f.Add([]byte("<seg >></seg>\r\n<seg id='3'></seg></seg>\n"))
 	f.Add([]byte("<seg x>"))
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/wmt14/newstest2014-fren-src.fr.sgm", "data/wmt14/newstest2014-deen-ref.de.sgm") {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		segs, err := sgmlSegments(bytes.NewReader(data), "f.sgm")
 		// The oracle: sacreBLEU's steps, over lines split at "\n".

@@ -21,9 +21,10 @@ type Line struct {
 // that end in a newline.
 //
 // A line that is not valid UTF-8, or a read failure, yields a *ReadError
-// naming the file and line, and the sequence ends.
+// naming the file and line, and the sequence ends. An empty file (no
+// lines at all) yields an ErrNoRecords error.
 func Lines(path string) iter.Seq2[Line, error] {
-	return fromFile(path, textLines)
+	return nonEmpty(fromFile(path, textLines), path)
 }
 
 // textLines yields the lines of r.
@@ -57,7 +58,9 @@ func invalidUTF8(source string, n int, b []byte) *ReadError {
 // ReadText returns the whole content of a text file, decompressed when
 // path ends in .gz or .bz2, byte for byte (line endings and a byte order
 // mark included). Invalid UTF-8 gives a *ReadError naming the line that
-// holds the first bad byte.
+// holds the first bad byte, and a file that is empty or holds only white
+// space (after a byte order mark) an ErrNoRecords error: such a file has
+// no document to score.
 func ReadText(path string) (string, error) {
 	rc, err := openText(path)
 	if err != nil {
@@ -77,6 +80,13 @@ func ReadText(path string) (string, error) {
 			end += i
 		}
 		return "", invalidUTF8(path, bytes.Count(b[:i], []byte("\n"))+1, b[start:end])
+	}
+	if len(bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\ufeff")))) == 0 {
+		what := "it is empty"
+		if len(b) > 0 {
+			what = "it holds only white space"
+		}
+		return "", noRecords(path, what)
 	}
 	return string(b), nil
 }

@@ -115,7 +115,6 @@ func TestLinesEdgeCases(t *testing.T) {
 		name, content string
 		want          []string
 	}{
-		{"empty", "", nil},
 		{"one newline", "\n", []string{""}},
 		{"no final newline", "a\n b", []string{"a", " b"}},
 		{"blank lines kept", "\n\n x \n", []string{"", "", " x "}},
@@ -200,6 +199,9 @@ func FuzzLines(f *testing.F) {
 	f.Add([]byte(" = Robert = \n \n"))
 	f.Add([]byte("a\r\nb"))
 	f.Add([]byte("\xff\n"))
+	for _, s := range sharedtest.Corrupted(f, 4096, "data/wikitext2/wiki.test.raw", "data/ptb/ptb.test.txt") {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got []string
 		var err error

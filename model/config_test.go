@@ -143,7 +143,9 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(data)
+		for _, s := range sharedtest.Damage(data) {
+			f.Add(s)
+		}
 	}
 	f.Add([]byte(`{"model_type": "gpt_neo", "num_layers": 2, "attention_types": [[["global", "local"], 1]], "window_size": 3}`))
 	f.Add([]byte(`{"model_type": "openai-gpt", "afn": "relu", "n_embd": 6, "n_head": 3}`))

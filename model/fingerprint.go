@@ -11,23 +11,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 )
-
-// fingerprintTokenizerFiles lists, in hashing order, the tokenizer files
-// Fingerprint includes when present.
-var fingerprintTokenizerFiles = []string{
-	"tokenizer.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe",
-	"tokenizer_config.json", "special_tokens_map.json",
-}
 
 // Fingerprint returns a hex SHA-256 identifying the model in dir without
 // reading its weights: it hashes config.json, the shard index when the
 // checkpoint is sharded, every safetensors file's header (the 8-byte
 // length and the JSON header, which name, type, shape and place every
 // tensor, not the tensor data), and those tokenizer files that exist
-// (tokenizer.json, vocab.json, merges.txt, encoder.json, vocab.bpe,
-// tokenizer_config.json, special_tokens_map.json), in that fixed order.
+// (TokenizerFiles), in that fixed order.
 // Each part enters the hash with its file name and length, so moving bytes
 // between files changes the fingerprint.
 func Fingerprint(dir string) (string, error) {
@@ -55,11 +46,7 @@ func Fingerprint(dir string) (string, error) {
 			return "", err
 		}
 		writePart(h, IndexFileName, data)
-		for _, s := range weightMap {
-			shards = append(shards, s)
-		}
-		slices.Sort(shards)
-		shards = slices.Compact(shards)
+		shards = shardFiles(weightMap)
 	}
 	for _, s := range shards {
 		header, err := readSafetensorsHeader(filepath.Join(dir, s))
@@ -69,7 +56,7 @@ func Fingerprint(dir string) (string, error) {
 		writePart(h, s, header)
 	}
 
-	for _, name := range fingerprintTokenizerFiles {
+	for _, name := range TokenizerFiles {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue

@@ -14,14 +14,6 @@ import (
 	"github.com/kshot-eval/kshot/internal/kernels"
 )
 
-// Checkpoint file names inside a model directory, as Hugging Face's
-// save_pretrained writes them.
-const (
-	ConfigFileName      = "config.json"
-	SafetensorsFileName = "model.safetensors"
-	IndexFileName       = "model.safetensors.index.json"
-)
-
 // Checkpoint is the set of open safetensors files holding one model's
 // tensors: model.safetensors, or else the shards named by
 // model.safetensors.index.json. Close unmaps every file.

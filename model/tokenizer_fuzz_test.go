@@ -2,7 +2,6 @@ package model
 
 import (
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -161,8 +160,8 @@ func FuzzLoadMerges(f *testing.F) {
 
 // FuzzTokenizerJSON feeds arbitrary tokenizer.json contents to the loader.
 func FuzzTokenizerJSON(f *testing.F) {
-	if data, err := os.ReadFile(sharedtest.Path(f, "data/tiny_gpt2/tokenizer.json")); err == nil {
-		f.Add(data)
+	for _, s := range sharedtest.Corrupted(f, 0, "data/tiny_gpt2/tokenizer.json") {
+		f.Add(s)
 	}
 	f.Add([]byte(`{"added_tokens": [{"id": 3, "content": "<|endoftext|>", "special": true}],
 		"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": true, "use_regex": false},

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 )
 
@@ -119,7 +120,7 @@ func CBTDetokenize(s string) string {
 // (the Hub's cbt dataset).
 func newCBT(name, kind string, o Options) (eval.Task, error) {
 	paths, err := dataFiles(name, o, "cbt/cbtest_"+kind+"_test_2500ex.txt", "the Children's Book Test "+kind+" file",
-		datasets.HubDataset{Repo: "cbt", Config: kind, Split: "test"})
+		hub.Dataset{Repo: "cbt", Config: kind, Split: "test"})
 	if err != nil {
 		return nil, err
 	}

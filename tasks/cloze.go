@@ -3,7 +3,7 @@ package tasks
 import (
 	"fmt"
 
-	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 )
 
@@ -49,7 +49,7 @@ func newLambadaCloze(o Options) (eval.Task, error) {
 	if variant != ClozeVariantLMEval && variant != ClozeVariantGPT3 {
 		return nil, fmt.Errorf("task lambada_openai_cloze: unknown prompt variant %q (have %q, %q)", variant, ClozeVariantLMEval, ClozeVariantGPT3)
 	}
-	base, err := newLambada("lambada_openai_cloze", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, false)
+	base, err := newLambada("lambada_openai_cloze", hub.Dataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, false)
 	if err != nil {
 		return nil, err
 	}

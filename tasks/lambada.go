@@ -6,18 +6,19 @@ import (
 	"unicode"
 
 	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 )
 
 func init() {
 	Register("lambada_openai", Decl{Description: "LAMBADA (OpenAI's preprocessed test set): predict the last word of a passage; acc and perplexity", ZeroShotOnly: true, Kind: eval.KindLoglikelihood, Metrics: lambadaMetrics}, func(o Options) (eval.Task, error) {
-		return newLambada("lambada_openai", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, false)
+		return newLambada("lambada_openai", hub.Dataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, false)
 	})
 	Register("lambada_standard", Decl{Description: "LAMBADA (original cimec test set): predict the last word of a passage; acc and perplexity", ZeroShotOnly: true, Kind: eval.KindLoglikelihood, Metrics: lambadaMetrics}, func(o Options) (eval.Task, error) {
-		return newLambada("lambada_standard", datasets.HubDataset{Repo: "cimec/lambada", Config: "plain_text", Split: "test"}, o, false)
+		return newLambada("lambada_standard", hub.Dataset{Repo: "cimec/lambada", Config: "plain_text", Split: "test"}, o, false)
 	})
 	Register("lambada_openai_stopfilter", Decl{Description: "LAMBADA (OpenAI) with the GPT-2 paper's stop-word filter on the greedy prediction; acc", ZeroShotOnly: true, Kind: eval.KindGenerate, Metrics: acc}, func(o Options) (eval.Task, error) {
-		return newLambada("lambada_openai_stopfilter", datasets.HubDataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, true)
+		return newLambada("lambada_openai_stopfilter", hub.Dataset{Repo: "EleutherAI/lambada_openai", Config: "default", Split: "test"}, o, true)
 	})
 }
 
@@ -36,19 +37,19 @@ type lambada struct {
 // newLambada reads a LAMBADA file: JSONL (or Parquet) rows with "text"
 // (OpenAI's lambada_test.jsonl, the Hub's EleutherAI/lambada_openai) or
 // with "context" + "continuation" (llm-foundry's form).
-func newLambada(name string, hub datasets.HubDataset, o Options, stopFilter bool) (eval.Task, error) {
+func newLambada(name string, src hub.Dataset, o Options, stopFilter bool) (eval.Task, error) {
 	rel, what := "lambada/lambada_test.jsonl", "LAMBADA's test set (OpenAI's lambada_test.jsonl)"
 	if name == "lambada_standard" {
 		// The original text, not OpenAI's detokenized file the other
 		// two read: the data directory holds it under its own name.
 		rel, what = "lambada/lambada_standard_test.jsonl", "the original LAMBADA test set (cimec/lambada's test split as JSONL rows with \"text\")"
 	}
-	paths, err := dataFiles(name, o, rel, what, hub)
+	paths, err := dataFiles(name, o, rel, what, src)
 	if err != nil {
 		return nil, err
 	}
 	t := &lambada{stopFilter: stopFilter}
-	t.spec = eval.TaskSpec{Name: name, Version: "1.0", Dataset: hub.String(), Description: Description(name)}
+	t.spec = eval.TaskSpec{Name: name, Version: "1.0", Dataset: src.String(), Description: Description(name)}
 	if stopFilter {
 		t.spec.Metrics = []eval.Metric{eval.Mean("acc", true)}
 	} else {

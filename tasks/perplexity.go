@@ -7,15 +7,16 @@ import (
 	"strings"
 
 	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 )
 
 func init() {
 	Register("wikitext2", Decl{Description: "WikiText-2 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: wikitextMetrics}, func(o Options) (eval.Task, error) {
-		return newWikitext("wikitext2", datasets.HubDataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-2-raw-v1", Split: "test"}, "wikitext2/wiki.test.raw", o)
+		return newWikitext("wikitext2", hub.Dataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-2-raw-v1", Split: "test"}, "wikitext2/wiki.test.raw", o)
 	})
 	Register("wikitext103", Decl{Description: "WikiText-103 raw test pages: rolling log-likelihood; word/byte perplexity, bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: wikitextMetrics}, func(o Options) (eval.Task, error) {
-		return newWikitext("wikitext103", datasets.HubDataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-103-raw-v1", Split: "test"}, "wikitext103/wiki.test.raw", o)
+		return newWikitext("wikitext103", hub.Dataset{Repo: "EleutherAI/wikitext_document_level", Config: "wikitext-103-raw-v1", Split: "test"}, "wikitext103/wiki.test.raw", o)
 	})
 	Register("ptb", Decl{Description: "Penn Treebank test set (Mikolov) as one stream: word perplexity, bits per byte", ZeroShotOnly: true, Kind: eval.KindRolling, Metrics: wikitextMetrics}, func(o Options) (eval.Task, error) {
 		path, err := dataFile("ptb", o, "ptb/ptb.test.txt", "the PTB test set (ptb.test.txt)")
@@ -140,8 +141,8 @@ type perplexityTask struct {
 
 // newWikitext reads the raw test file (split into pages here) or the Hub's
 // document-level Parquet (one "page" per row, split the same way).
-func newWikitext(name string, hub datasets.HubDataset, rel string, o Options) (eval.Task, error) {
-	paths, err := dataFiles(name, o, rel, "the WikiText raw test file (wiki.test.raw)", hub)
+func newWikitext(name string, src hub.Dataset, rel string, o Options) (eval.Task, error) {
+	paths, err := dataFiles(name, o, rel, "the WikiText raw test file (wiki.test.raw)", src)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func newWikitext(name string, hub datasets.HubDataset, rel string, o Options) (e
 			return nil, fmt.Errorf("task %s: %s has no page to evaluate: all %d chunks between level-1 headings (\" = Title = \" lines) are only whitespace, which WikiText's dataset script drops", name, paths[0], dropped+1)
 		}
 	}
-	t := newStream(name, hub.String(), pages, WikitextDetokenize, o)
+	t := newStream(name, src.String(), pages, WikitextDetokenize, o)
 	t.spec.Version = "2.0"
 	t.add(dropped, dropped+len(pages), "chunks between headings",
 		"only whitespace (the WikiText dataset script's rule; the raw file's first chunk, before the first heading, always is)")

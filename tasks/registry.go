@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/internal/suggest"
 )
@@ -32,7 +32,7 @@ type Options struct {
 	RollingStride int
 	// Hub, when set, fetches a task's Hugging Face dataset (as Parquet)
 	// when no local file is given; Context bounds the download.
-	Hub     *datasets.Hub
+	Hub     *hub.Client
 	Context context.Context
 }
 
@@ -211,7 +211,7 @@ func New(name string, opts Options) (eval.Task, error) {
 // opts.DataPath nor a file in the data directory exists and opts.Hub is
 // set, the task's Hub dataset is downloaded (or found in the Hub cache) and
 // its Parquet files returned.
-func dataFiles(task string, opts Options, rel, what string, hub datasets.HubDataset) ([]string, error) {
+func dataFiles(task string, opts Options, rel, what string, src hub.Dataset) ([]string, error) {
 	path, err := localDataFile(task, opts, rel, what)
 	if err == nil {
 		return []string{path}, nil
@@ -228,9 +228,9 @@ func dataFiles(task string, opts Options, rel, what string, hub datasets.HubData
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	paths, herr := opts.Hub.Dataset(ctx, hub)
+	paths, herr := opts.Hub.Dataset(ctx, src)
 	if herr != nil {
-		return nil, fmt.Errorf("%w; fetching %s from the Hugging Face Hub failed too: %v", err, hub, herr)
+		return nil, fmt.Errorf("%w; fetching %s from the Hugging Face Hub failed too: %v", err, src, herr)
 	}
 	return paths, nil
 }
@@ -239,7 +239,7 @@ func dataFiles(task string, opts Options, rel, what string, hub datasets.HubData
 // task's reader accepts in the Hub's column layout; dataFile falls back
 // to it when no local file is given (see dataFiles). Tasks not listed read
 // local files only (their Hub layouts differ from the files they read).
-var hubData = map[string]datasets.HubDataset{
+var hubData = map[string]hub.Dataset{
 	"hellaswag":     {Repo: "Rowan/hellaswag", Config: "default", Split: "validation"},
 	"piqa":          {Repo: "ybisk/piqa", Config: "plain_text", Split: "validation"},
 	"winogrande":    {Repo: "allenai/winogrande", Config: "winogrande_xl", Split: "validation"},
@@ -261,16 +261,16 @@ var hubData = map[string]datasets.HubDataset{
 // how to supply the data.
 func dataFile(task string, opts Options, rel, what string) (string, error) {
 	path, err := localDataFile(task, opts, rel, what)
-	hub, ok := hubData[task]
+	src, ok := hubData[task]
 	if err == nil || !ok {
 		return path, err
 	}
-	paths, err := dataFiles(task, opts, rel, what, hub)
+	paths, err := dataFiles(task, opts, rel, what, src)
 	if err != nil {
 		return "", err
 	}
 	if len(paths) != 1 {
-		return "", fmt.Errorf("task %s: %s has %d Parquet files; this task reads one (download them and pass --data %s=PATH for the first)", task, hub, len(paths), task)
+		return "", fmt.Errorf("task %s: %s has %d Parquet files; this task reads one (download them and pass --data %s=PATH for the first)", task, src, len(paths), task)
 	}
 	return paths[0], nil
 }

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/reports"
 	"github.com/kshot-eval/kshot/tasks"
@@ -24,7 +24,7 @@ type planTask struct {
 // buildPlan checks the whole plan of p (suite.Plan.Check) and builds every
 // task, before any model is loaded. Every problem comes back at once as a
 // usage error.
-func buildPlan(ctx context.Context, hub *datasets.Hub, p *runPlan) ([]planTask, error) {
+func buildPlan(ctx context.Context, hub *hub.Client, p *runPlan) ([]planTask, error) {
 	pl := p.plan
 	if pl == nil { // the default job sets the fields directly
 		pl = &suite.Plan{Models: p.models, Tasks: p.tasks, Shots: p.shots, Seeds: p.seeds, Limit: p.limit, DataDir: p.dataDir}
@@ -71,7 +71,7 @@ func checkModelSpec(spec string) error {
 		}
 		return nil
 	}
-	if _, _, err := datasets.ParseModelSpec(spec); err != nil {
+	if _, _, err := hub.ParseModelSpec(spec); err != nil {
 		return fmt.Errorf("model %q: no such directory, and not a Hugging Face Hub id (%v)", spec, err)
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kshot-eval/kshot/datasets"
+	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/eval/cache"
 	"github.com/kshot-eval/kshot/internal/kernels"
@@ -256,16 +256,16 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hub, err := datasets.HubFromEnv()
+	client, err := hub.FromEnv()
 	if err != nil {
 		return err
 	}
 	if p.quiet {
-		hub.Progress = nil
+		client.Progress = nil
 	}
 	// Check the whole plan and build every task before any model is
 	// loaded: every problem is reported at once.
-	pts, err := buildPlan(ctx, hub, p)
+	pts, err := buildPlan(ctx, client, p)
 	if err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			}
 			lm, tokens, key = alm, alm.TokensProcessed, alm.CacheKey()
 		} else {
-			dir, err := resolveModel(ctx, hub, spec)
+			dir, err := resolveModel(ctx, client, spec)
 			if err != nil {
 				return err
 			}
@@ -423,21 +423,35 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 // resolveModel returns the checkpoint directory of spec: spec itself when
 // it is a directory, else the snapshot of a Hugging Face Hub id
 // (owner/name[@revision]) downloaded into (or found in) the Hub cache.
-func resolveModel(ctx context.Context, hub *datasets.Hub, spec string) (string, error) {
+func resolveModel(ctx context.Context, client *hub.Client, spec string) (string, error) {
 	if fi, err := os.Stat(spec); err == nil && fi.IsDir() {
 		return spec, nil
 	}
-	if _, _, err := datasets.ParseModelSpec(spec); err != nil {
+	if _, _, err := hub.ParseModelSpec(spec); err != nil {
 		return "", fmt.Errorf("model %q: no such directory, and not a Hugging Face Hub id (%v)", spec, err)
 	}
-	dir, err := hub.Model(ctx, spec)
+	dir, err := downloadModel(ctx, client, spec)
 	if err != nil {
-		if errors.Is(err, datasets.ErrNotFound) && strings.Contains(spec, string(os.PathSeparator)) {
+		if errors.Is(err, hub.ErrNotFound) && strings.Contains(spec, string(os.PathSeparator)) {
 			return "", fmt.Errorf("%w (and no directory %s exists)", err, spec)
 		}
 		return "", err
 	}
 	return dir, nil
+}
+
+// downloadModel fetches the files of a model directory (model.Download
+// knows which) from the Hub into its cache and returns the snapshot
+// directory.
+func downloadModel(ctx context.Context, client *hub.Client, spec string) (string, error) {
+	snap, err := client.Model(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	if err := model.Download(ctx, snap); err != nil {
+		return "", err
+	}
+	return snap.Commit()
 }
 
 // suiteReference turns a suite's published numbers into a reports

@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"bufio"
@@ -16,17 +16,17 @@ import (
 
 // TestHubHelperProcess is not a test: TestHubTwoProcesses runs the test
 // binary again with KSHOT_HUB_HELPER=1 to get a second, independent
-// process downloading through HubFromEnv.
+// process downloading through FromEnv.
 func TestHubHelperProcess(t *testing.T) {
 	if os.Getenv("KSHOT_HUB_HELPER") != "1" {
 		t.Skip("helper process for TestHubTwoProcesses")
 	}
-	h, err := HubFromEnv()
+	h, err := FromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	dir, err := h.Model(context.Background(), "tiny/gpt2")
+	dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)

@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"bytes"
@@ -100,8 +100,8 @@ func newFakeHub(t *testing.T) *fakeHub {
 
 // hub returns a Hub on the fake server with a fresh cache and fast
 // retries.
-func (f *fakeHub) hub(t *testing.T) *Hub {
-	return &Hub{Endpoint: f.srv.URL, CacheDir: filepath.Join(t.TempDir(), "hub"), retryWait: time.Millisecond}
+func (f *fakeHub) hub(t *testing.T) *Client {
+	return &Client{Endpoint: f.srv.URL, CacheDir: filepath.Join(t.TempDir(), "hub"), retryWait: time.Millisecond}
 }
 
 // addRepo adds a repository whose branch "main" (models) or

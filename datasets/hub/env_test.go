@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func TestHubFromEnv(t *testing.T) {
 			for _, v := range vars {
 				t.Setenv(v, tc.env[v])
 			}
-			h, err := HubFromEnv()
+			h, err := FromEnv()
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
@@ -85,7 +85,7 @@ func TestHubFromEnv(t *testing.T) {
 }
 
 func TestHubStringHidesToken(t *testing.T) {
-	h := &Hub{Endpoint: DefaultEndpoint, CacheDir: "/c", Token: "hf_very_secret"}
+	h := &Client{Endpoint: DefaultEndpoint, CacheDir: "/c", Token: "hf_very_secret"}
 	for _, s := range []string{fmt.Sprint(h), fmt.Sprintf("%v %+v %#v %s", h, h, h, h)} {
 		if strings.Contains(s, "hf_very_secret") {
 			t.Errorf("printing a Hub reveals the token: %s", s)
@@ -116,12 +116,12 @@ func TestHubReusesCache(t *testing.T) {
 	os.WriteFile(filepath.Join(repoDir, "refs", "main"), []byte(commit), 0o644)
 	want := filepath.Join(repoDir, "snapshots", commit)
 
-	off := &Hub{CacheDir: cache, Offline: true}
-	if dir, err := off.Model(context.Background(), "tiny/gpt2"); err != nil || dir != want {
+	off := &Client{CacheDir: cache, Offline: true}
+	if dir, err := modelDir(context.Background(), off, "tiny/gpt2"); err != nil || dir != want {
 		t.Fatalf("offline: %q, %v; want %s", dir, err, want)
 	}
-	on := &Hub{Endpoint: f.srv.URL, CacheDir: cache}
-	if dir, err := on.Model(context.Background(), "tiny/gpt2"); err != nil || dir != want {
+	on := &Client{Endpoint: f.srv.URL, CacheDir: cache}
+	if dir, err := modelDir(context.Background(), on, "tiny/gpt2"); err != nil || dir != want {
 		t.Fatalf("online: %q, %v; want %s", dir, err, want)
 	}
 	f.mu.Lock()

@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func TestHubCacheLayout(t *testing.T) {
 	files := tinyModelFiles(t)
 	repo := f.addRepo("model", "tiny/gpt2", files)
 	h := f.hub(t)
-	if _, err := h.Model(context.Background(), "tiny/gpt2"); err != nil {
+	if _, err := modelDir(context.Background(), h, "tiny/gpt2"); err != nil {
 		t.Fatal(err)
 	}
 	commit := repo.refs["main"]
@@ -87,7 +87,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		size := len(files["model.safetensors"].data)
 		f.set(func() { f.drop[tinySafetensorsSHA256] = size / 3 })
 		h := f.hub(t)
-		dir, err := h.Model(context.Background(), "tiny/gpt2")
+		dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		f.set(func() { f.stall[tinySafetensorsSHA256] = 1000 })
 		h := f.hub(t)
 		h.stallAfter = 200 * time.Millisecond
-		dir, err := h.Model(context.Background(), "tiny/gpt2")
+		dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestHubDownloadFaults(t *testing.T) {
 			f.drop[tinySafetensorsSHA256] = 5000
 			f.deny[tinySafetensorsSHA256] = 2 // the resumed request finds the URL expired
 		})
-		dir, err := f.hub(t).Model(context.Background(), "tiny/gpt2")
+		dir, err := modelDir(context.Background(), f.hub(t), "tiny/gpt2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		if err := os.WriteFile(part, data[:100000], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		dir, err := h.Model(context.Background(), "tiny/gpt2")
+		dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		part := filepath.Join(h.CacheDir, "models--tiny--gpt2", "blobs", tinySafetensorsSHA256+".incomplete")
 		os.MkdirAll(filepath.Dir(part), 0o755)
 		os.WriteFile(part, append(bytes.Clone(data), "junk"...), 0o644)
-		dir, err := h.Model(context.Background(), "tiny/gpt2")
+		dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestHubDownloadFaults(t *testing.T) {
 			etag := files["vocab.json"].etag()
 			f.set(func() { f.corrupt[etag] = true })
 			h := f.hub(t)
-			_, err := h.Model(context.Background(), "tiny/gpt2")
+			_, err := modelDir(context.Background(), h, "tiny/gpt2")
 			if !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "vocab.json") || !strings.Contains(err.Error(), etag) {
 				t.Fatalf("err = %v, want ErrChecksum naming vocab.json and %s", err, etag)
 			}
@@ -206,7 +206,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		f := newFakeHub(t)
 		f.addRepo("model", "tiny/gpt2", tinyModelFiles(t))
 		f.set(func() { f.fail5xx = 3 })
-		if _, err := f.hub(t).Model(context.Background(), "tiny/gpt2"); err != nil {
+		if _, err := modelDir(context.Background(), f.hub(t), "tiny/gpt2"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -214,7 +214,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		f := newFakeHub(t)
 		f.addRepo("model", "tiny/gpt2", tinyModelFiles(t))
 		f.set(func() { f.fail5xx = 1000 })
-		_, err := f.hub(t).Model(context.Background(), "tiny/gpt2")
+		_, err := modelDir(context.Background(), f.hub(t), "tiny/gpt2")
 		if err == nil || !strings.Contains(err.Error(), "503") {
 			t.Fatalf("err = %v, want HTTP 503", err)
 		}
@@ -227,7 +227,7 @@ func TestHubDownloadFaults(t *testing.T) {
 		f.addRepo("model", "tiny/gpt2", tinyModelFiles(t))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := f.hub(t).Model(ctx, "tiny/gpt2"); !errors.Is(err, context.Canceled) {
+		if _, err := modelDir(ctx, f.hub(t), "tiny/gpt2"); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})
@@ -240,7 +240,7 @@ func TestHubProgress(t *testing.T) {
 	var out bytes.Buffer
 	h.Progress = &out
 	h.progressMin = 400_000 // model.safetensors (454,040 bytes) only
-	if _, err := h.Model(context.Background(), "tiny/gpt2"); err != nil {
+	if _, err := modelDir(context.Background(), h, "tiny/gpt2"); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")

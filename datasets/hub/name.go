@@ -1,8 +1,8 @@
-package datasets
+package hub
 
-// HubDataset names a split of a dataset on the Hugging Face Hub. Hub.Dataset
-// downloads its Parquet files; ParseHubDataset reads one from text.
-type HubDataset struct {
+// Dataset names a split of a dataset on the Hugging Face Hub. Client.Dataset
+// downloads its Parquet files; ParseDataset reads one from text.
+type Dataset struct {
 	Repo   string // repository id, e.g. "EleutherAI/lambada_openai"
 	Config string // configuration (subset) name; "" means "default"
 	Split  string // split name, e.g. "test"; may be empty
@@ -10,7 +10,7 @@ type HubDataset struct {
 
 // String formats d as `EleutherAI/lambada_openai (default, test)`, or
 // without the split when it is empty: `glue (sst2)`.
-func (d HubDataset) String() string {
+func (d Dataset) String() string {
 	config := d.Config
 	if config == "" {
 		config = "default"

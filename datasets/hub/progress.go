@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// progress shows the progress of one download on Hub.Progress: on a
+// progress shows the progress of one download on Client.Progress: on a
 // terminal a bar redrawn in place at most 5 times a second, elsewhere
 // (a log file, a pipe) one line when the download starts and one when it
-// ends. Downloads smaller than Hub.progressMin are not shown. Writing to
+// ends. Downloads smaller than Client.progressMin are not shown. Writing to
 // it also keeps the blob's lock alive.
 type progress struct {
 	w       io.Writer // nil when not shown
@@ -28,7 +28,7 @@ type progress struct {
 
 // newProgress starts the display of a download of file resumed at byte
 // off of total (-1 when unknown).
-func (h *Hub) newProgress(r repoRef, file string, off, total int64, lk *fileLock) *progress {
+func (h *Client) newProgress(r repoRef, file string, off, total int64, lk *fileLock) *progress {
 	p := &progress{name: r.String() + " " + file, total: total, done: off, resumed: off, start: time.Now(), lk: lk}
 	min := h.progressMin
 	if min == 0 {

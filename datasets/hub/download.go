@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"context"
@@ -29,7 +29,7 @@ type fileMeta struct {
 
 // resolveURL returns {endpoint}/{prefix}{repo}/resolve/{rev}/{file}, with
 // the revision escaped as one path element ("refs%2Fconvert%2Fparquet").
-func (h *Hub) resolveURL(r repoRef, rev, file string) string {
+func (h *Client) resolveURL(r repoRef, rev, file string) string {
 	segs := strings.Split(file, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
@@ -42,7 +42,7 @@ func (h *Hub) resolveURL(r repoRef, rev, file string) string {
 // relative URL (a renamed repository, a legacy id such as "gpt2") are
 // followed, a redirect elsewhere (the CDN holding LFS files) is not but
 // becomes the download location.
-func (h *Hub) fileMetadata(ctx context.Context, r repoRef, rev, file string) (fileMeta, error) {
+func (h *Client) fileMetadata(ctx context.Context, r repoRef, rev, file string) (fileMeta, error) {
 	cur := h.resolveURL(r, rev, file)
 	c := h.noRedirect()
 	var resp *http.Response
@@ -92,19 +92,19 @@ func (h *Hub) fileMetadata(ctx context.Context, r repoRef, rev, file string) (fi
 		base, _ := url.Parse(cur)
 		loc, err := base.Parse(resp.Header.Get("Location"))
 		if err != nil || (loc.Scheme != "http" && loc.Scheme != "https") {
-			return fileMeta{}, &HubError{Repo: r.String(), File: file, Status: resp.StatusCode, Msg: "the Hub redirected to an unusable location"}
+			return fileMeta{}, &Error{Repo: r.String(), File: file, Status: resp.StatusCode, Msg: "the Hub redirected to an unusable location"}
 		}
 		m.location = loc.String()
 	}
 	if !validETag(m.etag) {
-		return fileMeta{}, &HubError{Repo: r.String(), File: file, Msg: fmt.Sprintf("the Hub sent no usable ETag (%q), so the file cannot be cached", etag),
+		return fileMeta{}, &Error{Repo: r.String(), File: file, Msg: fmt.Sprintf("the Hub sent no usable ETag (%q), so the file cannot be cached", etag),
 			Hint: "if HF_ENDPOINT points to a mirror, it must pass on the Hub's ETag, X-Linked-Etag and X-Repo-Commit headers"}
 	}
 	if m.commit == "" && isCommit(rev) {
 		m.commit = rev
 	}
 	if !isCommit(m.commit) {
-		return fileMeta{}, &HubError{Repo: r.String(), File: file, Msg: fmt.Sprintf("the Hub sent no commit hash for revision %q (X-Repo-Commit %q)", rev, m.commit),
+		return fileMeta{}, &Error{Repo: r.String(), File: file, Msg: fmt.Sprintf("the Hub sent no commit hash for revision %q (X-Repo-Commit %q)", rev, m.commit),
 			Hint: "if HF_ENDPOINT points to a mirror, it must pass on the Hub's X-Repo-Commit header"}
 	}
 	return m, nil
@@ -133,7 +133,7 @@ func validETag(etag string) bool {
 // isEntryNotFound reports whether err is the Hub saying that a file does
 // not exist (HTTP 404), as opposed to its repository or revision.
 func isEntryNotFound(err error) bool {
-	var he *HubError
+	var he *Error
 	return errors.As(err, &he) && he.Status == http.StatusNotFound && he.code != "RepoNotFound" && he.code != "RevisionNotFound"
 }
 
@@ -141,13 +141,13 @@ func isEntryNotFound(err error) bool {
 // commit and returns the snapshot path and the commit. A file already in
 // the snapshot of a commit is used without any request; otherwise a HEAD
 // request finds its blob, which is downloaded unless already present.
-func (h *Hub) fetch(ctx context.Context, r repoRef, rev, file string) (string, string, error) {
+func (h *Client) fetch(ctx context.Context, r repoRef, rev, file string) (string, string, error) {
 	if isCommit(rev) {
 		if p, ok := h.cached(r, rev, file); ok {
 			return p, rev, nil
 		}
 		if h.knownMissing(r, rev, file) {
-			return "", rev, &HubError{Repo: r.String(), File: file, Status: http.StatusNotFound,
+			return "", rev, &Error{Repo: r.String(), File: file, Status: http.StatusNotFound,
 				Msg: "file not found in the repository", Err: ErrNotFound}
 		}
 	}
@@ -166,7 +166,7 @@ func (h *Hub) fetch(ctx context.Context, r repoRef, rev, file string) (string, s
 	}
 	p, err := h.link(r, m.commit, file, m.etag)
 	if err != nil {
-		return "", "", &HubError{Repo: r.String(), File: file, Msg: "cannot write the snapshot: " + err.Error(), Err: err}
+		return "", "", &Error{Repo: r.String(), File: file, Msg: "cannot write the snapshot: " + err.Error(), Err: err}
 	}
 	return p, m.commit, nil
 }
@@ -184,13 +184,13 @@ func (e retryable) Unwrap() error { return e.err }
 // is deleted and started over once; then the error is returned. A blob
 // that another process finished while this one waited for the lock is
 // reused.
-func (h *Hub) download(ctx context.Context, r repoRef, file string, m fileMeta) error {
+func (h *Client) download(ctx context.Context, r repoRef, file string, m fileMeta) error {
 	fail := func(err error) error {
-		var he *HubError
+		var he *Error
 		if errors.As(err, &he) || ctx.Err() != nil {
 			return err
 		}
-		return &HubError{Repo: r.String(), File: file, Msg: "cannot download: " + err.Error(), Err: err}
+		return &Error{Repo: r.String(), File: file, Msg: "cannot download: " + err.Error(), Err: err}
 	}
 	blobs := filepath.Join(h.repoDir(r), "blobs")
 	blob := filepath.Join(blobs, m.etag)
@@ -231,13 +231,13 @@ func (h *Hub) download(ctx context.Context, r repoRef, file string, m fileMeta) 
 		if errors.Is(err, ErrChecksum) {
 			os.Remove(part)
 			if restarted {
-				return &HubError{Repo: r.String(), File: file, Msg: err.Error(), Err: ErrChecksum,
+				return &Error{Repo: r.String(), File: file, Msg: err.Error(), Err: ErrChecksum,
 					Hint: "the download was corrupted twice and deleted; run again, and check any proxy or mirror (HF_ENDPOINT) in between"}
 			}
 			restarted = true
 			continue
 		}
-		var he *HubError
+		var he *Error
 		if errors.As(err, &he) && !refreshed && !h.onEndpoint(m.location) &&
 			(he.Status == http.StatusForbidden || he.Status == http.StatusUnauthorized || he.Status == http.StatusNotFound) {
 			// The CDN's signed URL may have expired during a long
@@ -276,7 +276,7 @@ func blobComplete(blob string, size int64) bool {
 // the expected number of bytes is there, a retryable error for network
 // failures, truncated bodies and server errors, and any other error as
 // final.
-func (h *Hub) getOnce(ctx context.Context, r repoRef, file string, m fileMeta, part string, lk *fileLock) error {
+func (h *Client) getOnce(ctx context.Context, r repoRef, file string, m fileMeta, part string, lk *fileLock) error {
 	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
@@ -384,7 +384,7 @@ func (ir *idleReader) Read(b []byte) (int, error) {
 }
 
 // onEndpoint reports whether a URL is on the endpoint's host.
-func (h *Hub) onEndpoint(rawURL string) bool {
+func (h *Client) onEndpoint(rawURL string) bool {
 	u, err1 := url.Parse(rawURL)
 	ep, err2 := url.Parse(h.Endpoint)
 	return err1 == nil && err2 == nil && strings.EqualFold(u.Host, ep.Host)

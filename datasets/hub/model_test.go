@@ -1,11 +1,13 @@
-package datasets
+package hub
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -49,7 +51,7 @@ func TestHubModel(t *testing.T) {
 	repo := f.addRepo("model", "tiny/gpt2", files)
 	h := f.hub(t)
 	h.Token = "hf_public_token_not_for_cdn"
-	dir, err := h.Model(context.Background(), "tiny/gpt2")
+	dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func TestHubModel(t *testing.T) {
 	// A second call finds every file in the snapshot: one API request, no
 	// HEAD and no download.
 	before := f.count("GET cdn/" + tinySafetensorsSHA256)
-	if dir2, err := h.Model(context.Background(), "tiny/gpt2"); err != nil || dir2 != dir {
+	if dir2, err := modelDir(context.Background(), h, "tiny/gpt2"); err != nil || dir2 != dir {
 		t.Fatalf("second call: %q, %v", dir2, err)
 	}
 	if n := f.count("HEAD config.json"); n != 1 {
@@ -91,7 +93,7 @@ func TestHubModelRevision(t *testing.T) {
 	f.set(func() { repo.refs["refs/pr/1"] = commit })
 	h := f.hub(t)
 	for _, spec := range []string{"tiny/gpt2@refs/pr/1", "tiny/gpt2@" + commit} {
-		dir, err := h.Model(context.Background(), spec)
+		dir, err := modelDir(context.Background(), h, spec)
 		if err != nil {
 			t.Fatalf("%s: %v", spec, err)
 		}
@@ -117,7 +119,7 @@ func TestHubModelLegacyID(t *testing.T) {
 	f.addRepo("model", "openai-community/gpt2", files)
 	f.set(func() { f.aliases["gpt2"] = "openai-community/gpt2" })
 	h := f.hub(t)
-	dir, err := h.Model(context.Background(), "gpt2")
+	dir, err := modelDir(context.Background(), h, "gpt2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestHubModelNoSiblings(t *testing.T) {
 	repo := f.addRepo("model", "tiny/gpt2", files)
 	f.set(func() { repo.noSiblings = true })
 	h := f.hub(t)
-	dir, err := h.Model(context.Background(), "tiny/gpt2")
+	dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +147,7 @@ func TestHubModelNoSiblings(t *testing.T) {
 	if fi, err := os.Stat(marker); err != nil || fi.Size() != 0 {
 		t.Errorf("no empty .no_exist marker for merges.txt: %v", err)
 	}
-	if _, err := h.Model(context.Background(), "tiny/gpt2"); err != nil {
+	if _, err := modelDir(context.Background(), h, "tiny/gpt2"); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count("GET /tiny/gpt2/resolve/" + repo.refs["main"] + "/merges.txt"); n != 0 {
@@ -169,7 +171,7 @@ func TestHubModelSharded(t *testing.T) {
 	}
 	f.addRepo("model", "big/sharded", files)
 	h := f.hub(t)
-	dir, err := h.Model(context.Background(), "big/sharded")
+	dir, err := modelDir(context.Background(), h, "big/sharded")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +182,7 @@ func TestHubModelSharded(t *testing.T) {
 			"config.json":                  {data: []byte(`{}`)},
 			"model.safetensors.index.json": {data: []byte(`{"weight_map": {"w": "../../../../outside.safetensors"}}`)},
 		})
-		_, err := h.Model(context.Background(), "evil/sharded")
+		_, err := modelDir(context.Background(), h, "evil/sharded")
 		if err == nil || !strings.Contains(err.Error(), "escapes the cache directory") {
 			t.Fatalf("err = %v, want an escape error", err)
 		}
@@ -212,7 +214,7 @@ func TestHubModelErrors(t *testing.T) {
 		{name: "too many slashes", spec: "a/b/c", want: []string{"not a Hub repository id", "owner/name"}},
 		{name: "revision escaping refs", spec: "tiny/gpt2@../../x", want: []string{"revision", "not allowed"}},
 		{name: "only pytorch weights", spec: "old/pytorch-only",
-			want: []string{"no safetensors weights", "pytorch_model.bin, tf_model.h5", "safetensors/convert", "safe_serialization=True"}, is: ErrNotFound},
+			want: []string{"model old/pytorch-only (file model.safetensors)", "file not found in the repository"}, is: ErrNotFound},
 		{name: "private without token", spec: "acme/private", want: []string{"unauthorized", "HF_TOKEN", "401"}},
 		{name: "private with a wrong token", spec: "acme/private", token: "hf_wrong_secret_5678",
 			want: []string{"unauthorized", "was refused"}, not: "hf_wrong_secret_5678"},
@@ -221,7 +223,7 @@ func TestHubModelErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := f.hub(t)
 			h.Token = tc.token
-			_, err := h.Model(context.Background(), tc.spec)
+			_, err := modelDir(context.Background(), h, tc.spec)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -241,7 +243,7 @@ func TestHubModelErrors(t *testing.T) {
 	t.Run("private with the right token", func(t *testing.T) {
 		h := f.hub(t)
 		h.Token = "hf_right_token_1234"
-		if _, err := h.Model(context.Background(), "acme/private"); err != nil {
+		if _, err := modelDir(context.Background(), h, "acme/private"); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, auth := f.stats(); len(auth) > 0 {
@@ -256,29 +258,29 @@ func TestHubModelOffline(t *testing.T) {
 	f := newFakeHub(t)
 	repo := f.addRepo("model", "tiny/gpt2", tinyModelFiles(t))
 	h := f.hub(t)
-	dir, err := h.Model(context.Background(), "tiny/gpt2")
+	dir, err := modelDir(context.Background(), h, "tiny/gpt2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	off := &Hub{CacheDir: h.CacheDir, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
+	off := &Client{CacheDir: h.CacheDir, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
 	t.Run("warm", func(t *testing.T) {
-		got, err := off.Model(context.Background(), "tiny/gpt2")
+		got, err := modelDir(context.Background(), off, "tiny/gpt2")
 		if err != nil || got != dir {
 			t.Fatalf("Model = %q, %v; want %s", got, err, dir)
 		}
-		if got, err := off.Model(context.Background(), "tiny/gpt2@"+repo.refs["main"]); err != nil || got != dir {
+		if got, err := modelDir(context.Background(), off, "tiny/gpt2@"+repo.refs["main"]); err != nil || got != dir {
 			t.Fatalf("by commit: %q, %v", got, err)
 		}
 	})
 	t.Run("cold repository", func(t *testing.T) {
-		_, err := off.Model(context.Background(), "other/model")
+		_, err := modelDir(context.Background(), off, "other/model")
 		if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") ||
 			!strings.Contains(err.Error(), filepath.Join("models--other--model", "refs", "main")) {
 			t.Fatalf("err = %v, want ErrNotCached naming refs/main", err)
 		}
 	})
 	t.Run("cold revision", func(t *testing.T) {
-		_, err := off.Model(context.Background(), "tiny/gpt2@v2")
+		_, err := modelDir(context.Background(), off, "tiny/gpt2@v2")
 		if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), "revision v2") {
 			t.Fatalf("err = %v", err)
 		}
@@ -287,7 +289,7 @@ func TestHubModelOffline(t *testing.T) {
 		if err := os.Remove(filepath.Join(dir, "model.safetensors")); err != nil {
 			t.Fatal(err)
 		}
-		_, err := off.Model(context.Background(), "tiny/gpt2")
+		_, err := modelDir(context.Background(), off, "tiny/gpt2")
 		if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), filepath.Join(dir, "model.safetensors")) {
 			t.Fatalf("err = %v, want ErrNotCached naming the missing file", err)
 		}
@@ -301,4 +303,51 @@ type failTransport struct{ t *testing.T }
 func (ft failTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	ft.t.Errorf("offline mode made a request: %s %s", r.Method, r.URL)
 	return nil, errors.New("offline")
+}
+
+// modelDir plays the caller's part (package model's Download) for these
+// tests, with the file names written out here: it resolves spec, fetches
+// config.json, model.safetensors or the shard index and the shards it
+// names, and the tokenizer files the repository has, then commits the
+// snapshot.
+func modelDir(ctx context.Context, h *Client, spec string) (string, error) {
+	snap, err := h.Model(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	if _, err := snap.Fetch(ctx, "config.json"); err != nil {
+		return "", err
+	}
+	if _, err := snap.Fetch(ctx, "model.safetensors"); errors.Is(err, fs.ErrNotExist) {
+		p, ierr := snap.Fetch(ctx, "model.safetensors.index.json")
+		if errors.Is(ierr, fs.ErrNotExist) {
+			return "", err
+		}
+		if ierr != nil {
+			return "", ierr
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		var idx struct {
+			WeightMap map[string]string `json:"weight_map"`
+		}
+		if err := json.Unmarshal(data, &idx); err != nil {
+			return "", err
+		}
+		for _, s := range idx.WeightMap {
+			if _, err := snap.Fetch(ctx, s); err != nil {
+				return "", err
+			}
+		}
+	} else if err != nil {
+		return "", err
+	}
+	for _, f := range []string{"tokenizer.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "tokenizer_config.json", "special_tokens_map.json"} {
+		if _, err := snap.Fetch(ctx, f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	return snap.Commit()
 }

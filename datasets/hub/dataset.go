@@ -1,11 +1,10 @@
-package datasets
+package hub
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"maps"
 	"net/http"
 	"net/url"
@@ -22,14 +21,14 @@ import (
 // when only part of a large split was converted).
 const ParquetRevision = "refs/convert/parquet"
 
-// ParseHubDataset parses "owner/name", "owner/name:config" or
-// "owner/name:config:split" into a HubDataset.
-func ParseHubDataset(s string) (HubDataset, error) {
+// ParseDataset parses "owner/name", "owner/name:config" or
+// "owner/name:config:split" into a Dataset.
+func ParseDataset(s string) (Dataset, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) > 3 {
-		return HubDataset{}, fmt.Errorf("dataset %q: too many ':' (want owner/name[:config[:split]])", s)
+		return Dataset{}, fmt.Errorf("dataset %q: too many ':' (want owner/name[:config[:split]])", s)
 	}
-	d := HubDataset{Repo: parts[0]}
+	d := Dataset{Repo: parts[0]}
 	if len(parts) > 1 {
 		d.Config = parts[1]
 	}
@@ -37,7 +36,7 @@ func ParseHubDataset(s string) (HubDataset, error) {
 		d.Split = parts[2]
 	}
 	if err := d.Validate(); err != nil {
-		return HubDataset{}, err
+		return Dataset{}, err
 	}
 	return d, nil
 }
@@ -45,7 +44,7 @@ func ParseHubDataset(s string) (HubDataset, error) {
 // Validate reports whether d can be looked up: Repo a Hub repository id,
 // Config and Split (when given) single path elements without '/', '\\',
 // ':' or control characters.
-func (d HubDataset) Validate() error {
+func (d Dataset) Validate() error {
 	if err := checkRepoID(d.Repo); err != nil {
 		return fmt.Errorf("dataset %q is not a Hub repository id: %v (want owner/name)", d.Repo, err)
 	}
@@ -61,7 +60,7 @@ func (d HubDataset) Validate() error {
 }
 
 // config returns the configuration name, "default" when empty.
-func (d HubDataset) config() string {
+func (d Dataset) config() string {
 	if d.Config == "" {
 		return "default"
 	}
@@ -78,11 +77,11 @@ func (d HubDataset) config() string {
 // configuration must have exactly one split.
 //
 // A listed URL whose file would land outside the cache folder, or that is
-// not a Parquet file of that branch, is an error. Offline (Hub.Offline),
+// not a Parquet file of that branch, is an error. Offline (Client.Offline),
 // the files are those recorded by the last online call for the commit in
 // refs/refs/convert/parquet or, in a cache filled by other tools, the
 // <config>/<split>/*.parquet files of its snapshot.
-func (h *Hub) Dataset(ctx context.Context, d HubDataset) ([]string, error) {
+func (h *Client) Dataset(ctx context.Context, d Dataset) ([]string, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
@@ -111,31 +110,15 @@ func (h *Hub) Dataset(ctx context.Context, d HubDataset) ([]string, error) {
 		return nil, err
 	}
 	if err := h.writeRef(r, ParquetRevision, rev); err != nil {
-		return nil, &HubError{Repo: r.String(), Msg: "cannot record revision " + ParquetRevision + ": " + err.Error(), Err: err}
+		return nil, &Error{Repo: r.String(), Msg: "cannot record revision " + ParquetRevision + ": " + err.Error(), Err: err}
 	}
 	return paths, nil
-}
-
-// OpenAll reads the records of several files one after the other, each as
-// Open reads it: the Parquet shards of a split that Hub.Dataset returns,
-// for instance. Row.Source and Row.Line stay those of each file. The
-// sequence ends after the first error.
-func OpenAll(paths []string) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
-		for _, p := range paths {
-			for row, err := range Open(p) {
-				if !yield(row, err) || err != nil {
-					return
-				}
-			}
-		}
-	}
 }
 
 // parquetListing returns the split (d.Split, or the only one) and the
 // URLs of its Parquet files. A 404 is explained by listing the
 // configurations and splits the dataset has.
-func (h *Hub) parquetListing(ctx context.Context, r repoRef, d HubDataset) (string, []string, error) {
+func (h *Client) parquetListing(ctx context.Context, r repoRef, d Dataset) (string, []string, error) {
 	base := h.Endpoint + "/api/datasets/" + r.id + "/parquet"
 	config, split := d.config(), d.Split
 	if split == "" {
@@ -145,17 +128,17 @@ func (h *Hub) parquetListing(ctx context.Context, r repoRef, d HubDataset) (stri
 		}
 		names := slices.Sorted(maps.Keys(splits))
 		if len(names) != 1 {
-			return "", nil, &HubError{Repo: r.String(), Msg: fmt.Sprintf("configuration %s has %d splits (%s)", config, len(names), strings.Join(names, ", ")),
+			return "", nil, &Error{Repo: r.String(), Msg: fmt.Sprintf("configuration %s has %d splits (%s)", config, len(names), strings.Join(names, ", ")),
 				Hint: "name the split"}
 		}
 		split = names[0]
 	}
 	var urls []string
 	if err := h.getJSON(ctx, r, base+"/"+url.PathEscape(config)+"/"+url.PathEscape(split), &urls); err != nil {
-		return "", nil, h.explainListing(ctx, r, HubDataset{d.Repo, config, split}, err)
+		return "", nil, h.explainListing(ctx, r, Dataset{d.Repo, config, split}, err)
 	}
 	if len(urls) == 0 {
-		return "", nil, &HubError{Repo: r.String(), Msg: fmt.Sprintf("the Hub lists no Parquet files for configuration %s, split %s", config, split), Err: ErrNotFound,
+		return "", nil, &Error{Repo: r.String(), Msg: fmt.Sprintf("the Hub lists no Parquet files for configuration %s, split %s", config, split), Err: ErrNotFound,
 			Hint: "the dataset viewer may not have converted this dataset; give the task a local file instead"}
 	}
 	return split, urls, nil
@@ -164,8 +147,8 @@ func (h *Hub) parquetListing(ctx context.Context, r repoRef, d HubDataset) (stri
 // explainListing turns a 404 of a config or split listing into an error
 // naming the configurations and splits that exist, or saying that the
 // repository does not.
-func (h *Hub) explainListing(ctx context.Context, r repoRef, d HubDataset, err error) error {
-	var he *HubError
+func (h *Client) explainListing(ctx context.Context, r repoRef, d Dataset, err error) error {
+	var he *Error
 	if !errors.As(err, &he) || he.Status != http.StatusNotFound {
 		return err
 	}
@@ -188,7 +171,7 @@ func (h *Hub) explainListing(ctx context.Context, r repoRef, d HubDataset, err e
 	if _, ok := all[d.config()]; ok {
 		what = "split " + d.Split + " of configuration " + d.config()
 	}
-	return &HubError{Repo: r.String(), Status: http.StatusNotFound, Msg: what + " not found", Err: ErrNotFound,
+	return &Error{Repo: r.String(), Status: http.StatusNotFound, Msg: what + " not found", Err: ErrNotFound,
 		Hint: "the dataset has (configuration/split): " + strings.Join(have, ", ")}
 }
 
@@ -197,9 +180,9 @@ func (h *Hub) explainListing(ctx context.Context, r repoRef, d HubDataset, err e
 // …/datasets/{repo}/resolve/refs%2Fconvert%2Fparquet/{file} names it
 // directly; a shard URL …/api/datasets/{repo}/parquet/{config}/{split}/{n}.parquet
 // is asked (on the endpoint, never on another host) where it redirects.
-func (h *Hub) branchFile(ctx context.Context, r repoRef, raw string) (string, error) {
+func (h *Client) branchFile(ctx context.Context, r repoRef, raw string) (string, error) {
 	bad := func(msg string) error {
-		return &HubError{Repo: r.String(), Msg: fmt.Sprintf("parquet listing entry %q: %s", raw, msg),
+		return &Error{Repo: r.String(), Msg: fmt.Sprintf("parquet listing entry %q: %s", raw, msg),
 			Hint: "the Hub's answer is not usable; if HF_ENDPOINT points to a mirror, check it"}
 	}
 	u, err := url.Parse(raw)
@@ -245,7 +228,7 @@ func (h *Hub) branchFile(ctx context.Context, r repoRef, raw string) (string, er
 
 // trimEndpointPath removes the endpoint's own path prefix (for an
 // endpoint such as https://mirror.example/hf) from an escaped URL path.
-func (h *Hub) trimEndpointPath(p string) string {
+func (h *Client) trimEndpointPath(p string) string {
 	ep, err := url.Parse(h.Endpoint)
 	if err != nil {
 		return p
@@ -298,22 +281,22 @@ type manifest struct {
 }
 
 // manifestPath returns where the file list of a split at a commit is kept.
-func (h *Hub) manifestPath(r repoRef, commit, config, split string) string {
+func (h *Client) manifestPath(r repoRef, commit, config, split string) string {
 	return filepath.Join(h.repoDir(r), ".kshot", "parquet", commit, config, split+".json")
 }
 
 // writeManifest records the files of a split at a commit.
-func (h *Hub) writeManifest(r repoRef, commit, config, split string, files []string) error {
+func (h *Client) writeManifest(r repoRef, commit, config, split string, files []string) error {
 	data, _ := json.Marshal(manifest{Files: files})
 	p := h.manifestPath(r, commit, config, split)
 	if err := writeFileAtomic(p, filepath.Dir(p), data); err != nil {
-		return &HubError{Repo: r.String(), Msg: "cannot write the file list: " + err.Error(), Err: err}
+		return &Error{Repo: r.String(), Msg: "cannot write the file list: " + err.Error(), Err: err}
 	}
 	return nil
 }
 
 // offlineDataset finds a split's Parquet files in the cache.
-func (h *Hub) offlineDataset(r repoRef, d HubDataset) ([]string, error) {
+func (h *Client) offlineDataset(r repoRef, d Dataset) ([]string, error) {
 	commit, err := h.readRef(r, ParquetRevision)
 	if err != nil {
 		return nil, notCached(r, "", fmt.Sprintf("%s was never downloaded (%s is missing)", d, h.refPath(r, ParquetRevision)))
@@ -336,7 +319,7 @@ func (h *Hub) offlineDataset(r repoRef, d HubDataset) ([]string, error) {
 	if data, err := os.ReadFile(h.manifestPath(r, commit, config, split)); err == nil {
 		var m manifest
 		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, &HubError{Repo: r.String(), Msg: "damaged file list " + h.manifestPath(r, commit, config, split) + ": " + err.Error(),
+			return nil, &Error{Repo: r.String(), Msg: "damaged file list " + h.manifestPath(r, commit, config, split) + ": " + err.Error(),
 				Hint: "delete it and run once with network access"}
 		}
 		files = m.Files
@@ -359,7 +342,7 @@ func (h *Hub) offlineDataset(r repoRef, d HubDataset) ([]string, error) {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		if err := checkRepoPath(f); err != nil {
-			return nil, &HubError{Repo: r.String(), File: f, Msg: "the cached file list names a path outside the cache: " + err.Error()}
+			return nil, &Error{Repo: r.String(), File: f, Msg: "the cached file list names a path outside the cache: " + err.Error()}
 		}
 		p, ok := h.cached(r, commit, f)
 		if !ok {

@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"crypto/rand"
@@ -43,16 +43,16 @@ func (r repoRef) urlPrefix() string {
 }
 
 // repoDir returns the repository's folder in the cache.
-func (h *Hub) repoDir(r repoRef) string { return filepath.Join(h.CacheDir, r.folder()) }
+func (h *Client) repoDir(r repoRef) string { return filepath.Join(h.CacheDir, r.folder()) }
 
 // snapshotDir returns the folder of the files of commit.
-func (h *Hub) snapshotDir(r repoRef, commit string) string {
+func (h *Client) snapshotDir(r repoRef, commit string) string {
 	return filepath.Join(h.repoDir(r), "snapshots", commit)
 }
 
 // refPath returns the file holding the commit of a branch or tag; a
 // revision with slashes ("refs/convert/parquet") nests folders.
-func (h *Hub) refPath(r repoRef, rev string) string {
+func (h *Client) refPath(r repoRef, rev string) string {
 	return filepath.Join(h.repoDir(r), "refs", filepath.FromSlash(rev))
 }
 
@@ -72,7 +72,7 @@ func isCommit(rev string) bool {
 
 // readRef returns the commit a branch or tag pointed to when last
 // resolved, or rev itself when it is a commit hash.
-func (h *Hub) readRef(r repoRef, rev string) (string, error) {
+func (h *Client) readRef(r repoRef, rev string) (string, error) {
 	if isCommit(rev) {
 		return rev, nil
 	}
@@ -92,7 +92,7 @@ func (h *Hub) readRef(r repoRef, rev string) (string, error) {
 // atomically, unless rev is itself a commit or the file already says so.
 // The snapshot folder must exist first: huggingface_hub treats a ref to a
 // missing snapshot as a damaged cache.
-func (h *Hub) writeRef(r repoRef, rev, commit string) error {
+func (h *Client) writeRef(r repoRef, rev, commit string) error {
 	if rev == commit {
 		return nil
 	}
@@ -136,26 +136,26 @@ func writeFileAtomic(p, tmpDir string, data []byte) error {
 
 // pointerPath returns where file of commit appears in the snapshot. file
 // must have passed checkRepoPath.
-func (h *Hub) pointerPath(r repoRef, commit, file string) string {
+func (h *Client) pointerPath(r repoRef, commit, file string) string {
 	return filepath.Join(h.snapshotDir(r, commit), filepath.FromSlash(file))
 }
 
 // cached returns the snapshot path of file at commit when it is there and
 // its blob too (a dangling link does not count).
-func (h *Hub) cached(r repoRef, commit, file string) (string, bool) {
+func (h *Client) cached(r repoRef, commit, file string) (string, bool) {
 	p := h.pointerPath(r, commit, file)
 	fi, err := os.Stat(p)
 	return p, err == nil && fi.Mode().IsRegular()
 }
 
 // noExistPath returns the marker of a file known to be absent at commit.
-func (h *Hub) noExistPath(r repoRef, commit, file string) string {
+func (h *Client) noExistPath(r repoRef, commit, file string) string {
 	return filepath.Join(h.repoDir(r), ".no_exist", commit, filepath.FromSlash(file))
 }
 
 // markMissing records that file does not exist at commit, as an empty
 // marker file. Failing to write it is harmless and ignored.
-func (h *Hub) markMissing(r repoRef, commit, file string) {
+func (h *Client) markMissing(r repoRef, commit, file string) {
 	p := h.noExistPath(r, commit, file)
 	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
 		if f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE, 0o644); err == nil {
@@ -165,7 +165,7 @@ func (h *Hub) markMissing(r repoRef, commit, file string) {
 }
 
 // knownMissing reports whether file was recorded as absent at commit.
-func (h *Hub) knownMissing(r repoRef, commit, file string) bool {
+func (h *Client) knownMissing(r repoRef, commit, file string) bool {
 	_, err := os.Stat(h.noExistPath(r, commit, file))
 	return err == nil
 }
@@ -175,7 +175,7 @@ func (h *Hub) knownMissing(r repoRef, commit, file string) bool {
 // replacing whatever was there atomically. Where symlinks are not
 // available (some Windows setups) the blob is copied instead, as
 // huggingface_hub does.
-func (h *Hub) link(r repoRef, commit, file, etag string) (string, error) {
+func (h *Client) link(r repoRef, commit, file, etag string) (string, error) {
 	dst := h.pointerPath(r, commit, file)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return "", err

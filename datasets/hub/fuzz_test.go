@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"path/filepath"
@@ -61,22 +61,16 @@ func FuzzParquetBranchPath(f *testing.F) {
 	})
 }
 
-// FuzzParseShardIndex checks that every accepted shard stays inside the
-// snapshot folder.
-func FuzzParseShardIndex(f *testing.F) {
-	for _, s := range []string{`{"weight_map": {"a": "model-00001-of-00002.safetensors"}}`,
-		`{"weight_map": {"a": "../x"}}`, `{"weight_map": {}}`, `{"weight_map": {"a": "sub/x.safetensors", "b": "/abs"}}`, `[]`} {
-		f.Add([]byte(s))
+// FuzzCheckRepoPath checks that every file path Snapshot.Fetch accepts
+// (shard names come from a downloaded index) stays inside the snapshot
+// folder.
+func FuzzCheckRepoPath(f *testing.F) {
+	for _, s := range []string{"model-00001-of-00002.safetensors", "../x", "", "sub/x.safetensors", "/abs", `a\b`, "a/../../b"} {
+		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		shards, err := parseShardIndex(data, repoRef{"model", "o/n"})
-		if err != nil {
-			return
-		}
-		for _, s := range shards {
-			if !insideDir(s) {
-				t.Fatalf("shard %q accepted", s)
-			}
+	f.Fuzz(func(t *testing.T, p string) {
+		if checkRepoPath(p) == nil && !insideDir(p) {
+			t.Fatalf("path %q accepted", p)
 		}
 	})
 }

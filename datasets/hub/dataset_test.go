@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"bufio"
@@ -68,55 +68,30 @@ func lambadaRepo(t *testing.T, f *fakeHub, id string) (*fakeRepo, []string) {
 	return f.addRepo("dataset", id, files), texts[:10]
 }
 
-// readTexts reads the "text" column of Parquet files with OpenAll.
+// readTexts reads the "text" column of Parquet files, in order.
 func readTexts(t *testing.T, paths []string) []string {
+	t.Helper()
+	type row struct {
+		Text string `parquet:"text"`
+	}
 	var got []string
-	for row, err := range OpenAll(paths) {
+	for _, p := range paths {
+		rows, err := parquet.ReadFile[row](p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := row.String("text")
-		if err != nil {
-			t.Fatal(err)
+		for _, r := range rows {
+			got = append(got, r.Text)
 		}
-		got = append(got, s)
 	}
 	return got
-}
-
-func TestOpenAll(t *testing.T) {
-	dir := t.TempDir()
-	a, b, bad := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl"), filepath.Join(dir, "c.jsonl")
-	os.WriteFile(a, []byte(`{"text": "one"}`+"\n"+`{"text": "two"}`+"\n"), 0o644)
-	os.WriteFile(b, []byte(`{"text": "three"}`+"\n"), 0o644)
-	os.WriteFile(bad, []byte("{oops\n"), 0o644)
-	if got := readTexts(t, []string{a, b}); !slices.Equal(got, []string{"one", "two", "three"}) {
-		t.Errorf("texts %q", got)
-	}
-	if got := readTexts(t, nil); len(got) != 0 {
-		t.Errorf("no files gave %q", got)
-	}
-	var rows, errs int
-	for _, err := range OpenAll([]string{a, bad, b}) {
-		if err != nil {
-			errs++
-			if !strings.Contains(err.Error(), bad+":1") {
-				t.Errorf("error %v does not name %s:1", err, bad)
-			}
-			continue
-		}
-		rows++
-	}
-	if rows != 2 || errs != 1 {
-		t.Errorf("%d rows and %d errors, want 2 rows then the error, and nothing after it", rows, errs)
-	}
 }
 
 func TestHubDataset(t *testing.T) {
 	f := newFakeHub(t)
 	repo, want := lambadaRepo(t, f, "EleutherAI/lambada_openai")
 	h := f.hub(t)
-	d := HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"}
+	d := Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"}
 	paths, err := h.Dataset(context.Background(), d)
 	if err != nil {
 		t.Fatal(err)
@@ -142,23 +117,23 @@ func TestHubDataset(t *testing.T) {
 	}
 
 	t.Run("offline warm", func(t *testing.T) {
-		off := &Hub{CacheDir: h.CacheDir, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
+		off := &Client{CacheDir: h.CacheDir, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
 		got, err := off.Dataset(context.Background(), d)
 		if err != nil || !slices.Equal(got, paths) {
 			t.Fatalf("offline = %q, %v; want %q", got, err, paths)
 		}
-		got, err = off.Dataset(context.Background(), HubDataset{Repo: d.Repo}) // the only cached split
+		got, err = off.Dataset(context.Background(), Dataset{Repo: d.Repo}) // the only cached split
 		if err != nil || !slices.Equal(got, paths) {
 			t.Fatalf("offline without split = %q, %v", got, err)
 		}
 	})
 	t.Run("offline cold", func(t *testing.T) {
-		off := &Hub{CacheDir: h.CacheDir, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
-		_, err := off.Dataset(context.Background(), HubDataset{Repo: "other/data", Split: "test"})
+		off := &Client{CacheDir: h.CacheDir, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
+		_, err := off.Dataset(context.Background(), Dataset{Repo: "other/data", Split: "test"})
 		if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") {
 			t.Fatalf("err = %v, want ErrNotCached", err)
 		}
-		_, err = off.Dataset(context.Background(), HubDataset{Repo: d.Repo, Split: "train"})
+		_, err = off.Dataset(context.Background(), Dataset{Repo: d.Repo, Split: "train"})
 		if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), filepath.Join("default", "train")) {
 			t.Fatalf("err = %v, want ErrNotCached naming default/train", err)
 		}
@@ -174,7 +149,7 @@ func TestHubDataset(t *testing.T) {
 		}
 	})
 	t.Run("only split of a configuration", func(t *testing.T) {
-		_, err := h.Dataset(context.Background(), HubDataset{Repo: d.Repo})
+		_, err := h.Dataset(context.Background(), Dataset{Repo: d.Repo})
 		if err == nil || !strings.Contains(err.Error(), "2 splits (test, validation)") {
 			t.Fatalf("err = %v, want the list of splits", err)
 		}
@@ -205,8 +180,8 @@ func TestHubDatasetPythonCache(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(repoDir, "refs", "refs", "convert"), 0o755)
 	os.WriteFile(filepath.Join(repoDir, "refs", "refs", "convert", "parquet"), []byte(commit), 0o644)
-	off := &Hub{CacheDir: cache, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
-	got, err := off.Dataset(context.Background(), HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"})
+	off := &Client{CacheDir: cache, Offline: true, HTTP: &http.Client{Transport: failTransport{t}}}
+	got, err := off.Dataset(context.Background(), Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"})
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("Dataset = %q, %v; want %q", got, err, want)
 	}
@@ -220,41 +195,41 @@ func TestHubDatasetErrors(t *testing.T) {
 	lambadaRepo(t, f, "EleutherAI/lambada_openai")
 	tests := []struct {
 		name    string
-		d       HubDataset
+		d       Dataset
 		listing []string // override of default/test
 		want    []string
 		is      error
 	}{
-		{name: "unknown repository", d: HubDataset{Repo: "nobody/nothing", Split: "test"},
+		{name: "unknown repository", d: Dataset{Repo: "nobody/nothing", Split: "test"},
 			want: []string{"dataset nobody/nothing", "repository not found"}, is: ErrNotFound},
-		{name: "unknown split", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "train"},
+		{name: "unknown split", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "train"},
 			want: []string{"split train of configuration default not found", "default/test, default/validation"}, is: ErrNotFound},
-		{name: "unknown configuration", d: HubDataset{Repo: "EleutherAI/lambada_openai", Config: "xx", Split: "test"},
+		{name: "unknown configuration", d: Dataset{Repo: "EleutherAI/lambada_openai", Config: "xx", Split: "test"},
 			want: []string{"configuration xx not found", "default/test"}, is: ErrNotFound},
-		{name: "bad repository id", d: HubDataset{Repo: "../../etc", Split: "test"}, want: []string{"not a Hub repository id"}},
-		{name: "bad split name", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "../x"}, want: []string{`split name "../x"`}},
-		{name: "resolve URL with ..", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "bad repository id", d: Dataset{Repo: "../../etc", Split: "test"}, want: []string{"not a Hub repository id"}},
+		{name: "bad split name", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "../x"}, want: []string{`split name "../x"`}},
+		{name: "resolve URL with ..", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/datasets/EleutherAI/lambada_openai/resolve/refs%2Fconvert%2Fparquet/default/../../../../../../evil.parquet"},
 			want:    []string{"escapes the cache directory"}},
-		{name: "resolve URL with an escaped ..", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "resolve URL with an escaped ..", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/datasets/EleutherAI/lambada_openai/resolve/refs%2Fconvert%2Fparquet/default/..%2F..%2F..%2F..%2Fevil.parquet"},
 			want:    []string{"escapes the cache directory"}},
-		{name: "absolute path", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "absolute path", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/datasets/EleutherAI/lambada_openai/resolve/refs%2Fconvert%2Fparquet/%2Fetc%2Fevil.parquet"},
 			want:    []string{"escapes the cache directory"}},
-		{name: "not a parquet file", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "not a parquet file", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/datasets/EleutherAI/lambada_openai/resolve/refs%2Fconvert%2Fparquet/.gitattributes"},
 			want:    []string{"not a .parquet file"}},
-		{name: "another repository", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "another repository", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/datasets/other/repo/resolve/refs%2Fconvert%2Fparquet/default/test/0000.parquet"},
 			want:    []string{"not a Parquet file of this dataset"}},
-		{name: "another branch", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "another branch", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/datasets/EleutherAI/lambada_openai/resolve/main/default/test/0000.parquet"},
 			want:    []string{"not a Parquet file of this dataset"}},
-		{name: "shard redirecting outside", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
+		{name: "shard redirecting outside", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"},
 			listing: []string{"/api/datasets/EleutherAI/lambada_openai/parquet/default/test/evil.parquet"},
 			want:    []string{"escapes the cache directory"}},
-		{name: "empty listing", d: HubDataset{Repo: "EleutherAI/lambada_openai", Split: "test"}, listing: []string{},
+		{name: "empty listing", d: Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"}, listing: []string{},
 			want: []string{"no Parquet files"}, is: ErrNotFound},
 	}
 	f.set(func() {
@@ -298,22 +273,22 @@ func TestHubDatasetErrors(t *testing.T) {
 func TestParseHubDataset(t *testing.T) {
 	tests := []struct {
 		in   string
-		want HubDataset
+		want Dataset
 		err  string
 	}{
-		{"EleutherAI/lambada_openai", HubDataset{Repo: "EleutherAI/lambada_openai"}, ""},
-		{"EleutherAI/lambada_openai:en", HubDataset{Repo: "EleutherAI/lambada_openai", Config: "en"}, ""},
-		{"EleutherAI/lambada_openai:default:test", HubDataset{"EleutherAI/lambada_openai", "default", "test"}, ""},
-		{"glue:sst2:validation", HubDataset{"glue", "sst2", "validation"}, ""},
-		{"a/b:c:d:e", HubDataset{}, "too many ':'"},
-		{"a/b/c:x", HubDataset{}, "not a Hub repository id"},
-		{"a/b:../x", HubDataset{}, "config name"},
-		{"a/b:x:y/z", HubDataset{}, "split name"},
-		{"", HubDataset{}, "empty repository id"},
+		{"EleutherAI/lambada_openai", Dataset{Repo: "EleutherAI/lambada_openai"}, ""},
+		{"EleutherAI/lambada_openai:en", Dataset{Repo: "EleutherAI/lambada_openai", Config: "en"}, ""},
+		{"EleutherAI/lambada_openai:default:test", Dataset{"EleutherAI/lambada_openai", "default", "test"}, ""},
+		{"glue:sst2:validation", Dataset{"glue", "sst2", "validation"}, ""},
+		{"a/b:c:d:e", Dataset{}, "too many ':'"},
+		{"a/b/c:x", Dataset{}, "not a Hub repository id"},
+		{"a/b:../x", Dataset{}, "config name"},
+		{"a/b:x:y/z", Dataset{}, "split name"},
+		{"", Dataset{}, "empty repository id"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseHubDataset(tc.in)
+			got, err := ParseDataset(tc.in)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
@@ -321,7 +296,25 @@ func TestParseHubDataset(t *testing.T) {
 				return
 			}
 			if err != nil || got != tc.want {
-				t.Fatalf("ParseHubDataset = %+v, %v; want %+v", got, err, tc.want)
+				t.Fatalf("ParseDataset = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDatasetString(t *testing.T) {
+	tests := []struct {
+		d    Dataset
+		want string
+	}{
+		{Dataset{Repo: "EleutherAI/lambada_openai", Split: "test"}, "EleutherAI/lambada_openai (default, test)"},
+		{Dataset{Repo: "nyu-mll/glue", Config: "sst2", Split: "validation"}, "nyu-mll/glue (sst2, validation)"},
+		{Dataset{Repo: "nyu-mll/glue", Config: "sst2"}, "nyu-mll/glue (sst2)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := tt.d.String(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}

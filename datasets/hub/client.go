@@ -1,4 +1,4 @@
-package datasets
+package hub
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,7 +23,7 @@ import (
 // is not set.
 const DefaultEndpoint = "https://huggingface.co"
 
-// Hub downloads models and datasets from the Hugging Face Hub into the
+// Client downloads models and datasets from the Hugging Face Hub into the
 // cache layout huggingface_hub uses (see docs/hub.md), so that files
 // fetched by Python tools are reused and the other way round:
 //
@@ -31,11 +32,11 @@ const DefaultEndpoint = "https://huggingface.co"
 //	<CacheDir>/models--<owner>--<name>/snapshots/<commit>/<file> → ../../blobs/<etag>
 //	<CacheDir>/.locks/models--<owner>--<name>/<etag>.lock
 //
-// The zero value is not usable; build one with HubFromEnv or fill in
+// The zero value is not usable; build one with FromEnv or fill in
 // Endpoint and CacheDir. Methods may be called from several goroutines and
 // several processes at once: a blob is downloaded under a file lock, and a
 // second caller waits for it and then reuses it.
-type Hub struct {
+type Client struct {
 	Endpoint string       // base URL without a trailing slash, e.g. "https://huggingface.co"
 	Token    string       // access token, sent as "Authorization: Bearer …" to Endpoint's host only; never printed
 	CacheDir string       // the hub cache directory, e.g. ~/.cache/huggingface/hub
@@ -50,18 +51,18 @@ type Hub struct {
 
 // String describes h without its token, so that printing a Hub with %v
 // never reveals the token.
-func (h *Hub) String() string {
+func (h *Client) String() string {
 	tok := "none"
 	if h.Token != "" {
 		tok = "set"
 	}
-	return fmt.Sprintf("Hub{Endpoint: %s, CacheDir: %s, Offline: %t, Token: %s}", h.Endpoint, h.CacheDir, h.Offline, tok)
+	return fmt.Sprintf("hub.Client{Endpoint: %s, CacheDir: %s, Offline: %t, Token: %s}", h.Endpoint, h.CacheDir, h.Offline, tok)
 }
 
 // GoString is String, so that %#v hides the token too.
-func (h *Hub) GoString() string { return h.String() }
+func (h *Client) GoString() string { return h.String() }
 
-// HubFromEnv builds a Hub from the environment variables huggingface_hub
+// FromEnv builds a Hub from the environment variables huggingface_hub
 // reads:
 //
 //   - HF_ENDPOINT: the Hub's URL (default https://huggingface.co);
@@ -74,8 +75,8 @@ func (h *Hub) GoString() string { return h.String() }
 //     use the cache only;
 //   - HF_HUB_DISABLE_PROGRESS_BARS set to a true value: no progress
 //     output; otherwise progress goes to standard error.
-func HubFromEnv() (*Hub, error) {
-	h := &Hub{Endpoint: DefaultEndpoint, Progress: os.Stderr}
+func FromEnv() (*Client, error) {
+	h := &Client{Endpoint: DefaultEndpoint, Progress: os.Stderr}
 	if e := strings.TrimSpace(os.Getenv("HF_ENDPOINT")); e != "" {
 		u, err := url.Parse(e)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -154,22 +155,22 @@ func expandHome(p string) string {
 	return filepath.Join(uh, p[1:])
 }
 
-// ErrNotFound is matched by errors.Is for a *HubError about a repository,
+// ErrNotFound is matched by errors.Is for a *Error about a repository,
 // revision, configuration, split or file the Hub does not have (HTTP 404).
 var ErrNotFound = errors.New("not found on the Hub")
 
-// ErrNotCached is matched by errors.Is for a *HubError raised in offline
+// ErrNotCached is matched by errors.Is for a *Error raised in offline
 // mode when what was asked for is not in the cache.
 var ErrNotCached = errors.New("not in the cache")
 
-// ErrChecksum is matched by errors.Is for a *HubError about a download
+// ErrChecksum is matched by errors.Is for a *Error about a download
 // whose size or hash differs from what the Hub announced.
 var ErrChecksum = errors.New("checksum mismatch")
 
-// HubError reports a failure to get something from the Hub or its cache,
+// Error reports a failure to get something from the Hub or its cache,
 // e.g. `model gpt2 (file model.safetensors): repository or file not found
 // (HTTP 404)`. It never contains the access token.
-type HubError struct {
+type Error struct {
 	Repo   string // "model gpt2", "dataset EleutherAI/lambada_openai"
 	File   string // file in the repository; "" when about the repository as a whole
 	Status int    // HTTP status of the failed request; 0 when there was none
@@ -177,11 +178,12 @@ type HubError struct {
 	Hint   string // how to fix it, when known; may be empty
 	Err    error  // cause: ErrNotFound, ErrNotCached, ErrChecksum, a network error, …; may be nil
 
-	code string // the Hub's X-Error-Code ("RepoNotFound", "EntryNotFound", …), when given
+	code   string // the Hub's X-Error-Code ("RepoNotFound", "EntryNotFound", …), when given
+	absent bool   // a file the repository (or the offline cache) does not have
 }
 
 // Error formats the error as `repo (file F): msg (HTTP n) (hint)`.
-func (e *HubError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Repo)
 	if e.File != "" {
@@ -198,13 +200,18 @@ func (e *HubError) Error() string {
 }
 
 // Unwrap returns the cause, for errors.Is and errors.As.
-func (e *HubError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is fs.ErrNotExist and the error is about a
+// file that Snapshot.Fetch found absent, so that callers outside this
+// package can tell optional files apart without importing it.
+func (e *Error) Is(target error) bool { return target == fs.ErrNotExist && e.absent }
 
 // userAgent identifies kshot to the Hub.
 const userAgent = "kshot (+https://github.com/kshot-eval/kshot)"
 
 // client returns the HTTP client to use.
-func (h *Hub) client() *http.Client {
+func (h *Client) client() *http.Client {
 	if h.HTTP != nil {
 		return h.HTTP
 	}
@@ -219,7 +226,7 @@ var defaultHTTP = func() *http.Client {
 
 // noRedirect returns a copy of the client that hands 3xx responses back
 // instead of following them.
-func (h *Hub) noRedirect() *http.Client {
+func (h *Client) noRedirect() *http.Client {
 	c := *h.client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
@@ -228,7 +235,7 @@ func (h *Hub) noRedirect() *http.Client {
 // newRequest builds a request with kshot's User-Agent, and the bearer
 // token when the URL is on the endpoint's host (never on a CDN the Hub
 // redirects to).
-func (h *Hub) newRequest(ctx context.Context, method, rawURL string) (*http.Request, error) {
+func (h *Client) newRequest(ctx context.Context, method, rawURL string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
 	if err != nil {
 		return nil, err
@@ -246,7 +253,7 @@ const attempts = 5
 
 // wait sleeps before retry number n (1-based): 0.5 s, 1 s, 2 s, 4 s, …,
 // at most 8 s, or returns the context's error.
-func (h *Hub) wait(ctx context.Context, n int) error {
+func (h *Client) wait(ctx context.Context, n int) error {
 	d := h.retryWait
 	if d == 0 {
 		d = 500 * time.Millisecond
@@ -298,7 +305,7 @@ func retryableErr(ctx context.Context, err error) bool {
 // send performs a request built by build, retrying network errors and
 // retryable statuses with backoff. The caller closes the body. A response
 // with another error status is returned as is.
-func (h *Hub) send(ctx context.Context, c *http.Client, build func() (*http.Request, error)) (*http.Response, error) {
+func (h *Client) send(ctx context.Context, c *http.Client, build func() (*http.Request, error)) (*http.Response, error) {
 	var last error
 	for n := 1; ; n++ {
 		req, err := build()
@@ -333,17 +340,17 @@ func drain(resp *http.Response) {
 	resp.Body.Close()
 }
 
-// statusError turns an HTTP error response into a *HubError naming repo
+// statusError turns an HTTP error response into a *Error naming repo
 // and file, using the Hub's X-Error-Code and X-Error-Message headers when
 // present. It consumes the body.
-func (h *Hub) statusError(resp *http.Response, repo, file string) *HubError {
+func (h *Client) statusError(resp *http.Response, repo, file string) *Error {
 	msg := resp.Header.Get("X-Error-Message")
 	if msg == "" {
 		msg = bodyMessage(resp)
 	} else {
 		drain(resp)
 	}
-	e := &HubError{Repo: repo, File: file, Status: resp.StatusCode, code: resp.Header.Get("X-Error-Code")}
+	e := &Error{Repo: repo, File: file, Status: resp.StatusCode, code: resp.Header.Get("X-Error-Code")}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		if e.code == "RepoNotFound" {
@@ -404,8 +411,8 @@ func bodyMessage(resp *http.Response) string {
 }
 
 // netError wraps a network failure after its retries.
-func netError(repo, file, endpoint string, err error) *HubError {
-	return &HubError{Repo: repo, File: file, Msg: "cannot reach the Hub: " + err.Error(), Err: err,
+func netError(repo, file, endpoint string, err error) *Error {
+	return &Error{Repo: repo, File: file, Msg: "cannot reach the Hub: " + err.Error(), Err: err,
 		Hint: fmt.Sprintf("check the network and HF_ENDPOINT (%s), or set HF_HUB_OFFLINE=1 to use the cache only", endpoint)}
 }
 
