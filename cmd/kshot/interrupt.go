@@ -33,12 +33,19 @@ type interrupt struct {
 
 // watchSignals starts handling SIGINT and SIGTERM; stop them with close.
 func watchSignals(stderr io.Writer) *interrupt {
+	in := newInterrupt(stderr, os.Exit)
+	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM)
+	return in
+}
+
+// newInterrupt returns an interrupt that acts on the signals sent to its
+// channel, ending the process with exit.
+func newInterrupt(stderr io.Writer, exit func(code int)) *interrupt {
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &interrupt{ctx: ctx, cancel: cancel, ch: make(chan os.Signal, 2), w: stderr, exit: os.Exit}
+	in := &interrupt{ctx: ctx, cancel: cancel, ch: make(chan os.Signal, 2), w: stderr, exit: exit}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		in.tty = true
 	}
-	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM)
 	go in.loop()
 	return in
 }

@@ -380,7 +380,7 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			failed = append(failed, fails...)
 			var se *eval.StoppedError
 			if errors.As(err, &se) {
-				return stoppedIn(se.Error())
+				return stoppedIn(strings.TrimPrefix(se.Error(), "stopped "))
 			}
 			if err != nil {
 				return finish(err)
