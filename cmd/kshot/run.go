@@ -398,6 +398,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			return finish(err)
 		}
 	}
+	if sig.stopped() { // while the last results or the report were written
+		return stoppedIn("after the last task (the run is complete)")
+	}
 	return finish(nil)
 }
 
