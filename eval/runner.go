@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -25,6 +26,11 @@ type Options struct {
 	// Progress, when set, is called as requests complete: done of total
 	// model requests of the task being scored.
 	Progress func(task string, done, total int)
+	// Stop, when set, asks for a clean stop once it is closed: Evaluate
+	// then sends no further batch (the one in flight is answered, so a
+	// caching model keeps it), builds no further prompts, and returns the
+	// tasks finished so far with a *StoppedError.
+	Stop <-chan struct{}
 }
 
 // TaskResult is one task evaluated at one k.
@@ -123,9 +129,10 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if err := CheckShots(t, k); err != nil {
 				return out, err
 			}
-			insts, err := t.Instances(k, opt.Seed)
+			key := ResultKey(spec.Name, k)
+			insts, err := buildInstances(opt.Stop, t, k, opt.Seed)
 			if err != nil {
-				return out, fmt.Errorf("task %s (%d-shot): %w", spec.Name, k, err)
+				return out, taskError(spec.Name, key, k, err)
 			}
 			total := len(insts)
 			if opt.Limit > 0 && opt.Limit < len(insts) {
@@ -146,18 +153,17 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if opt.Log != nil {
 				fmt.Fprintf(opt.Log, "kshot: %s %d-shot: %d documents\n", spec.Name, k, len(insts))
 			}
-			key := ResultKey(spec.Name, k)
 			var progress func(done, total int)
 			if opt.Progress != nil {
 				progress = func(done, total int) { opt.Progress(key, done, total) }
 			}
-			resps, err := scoreRequests(ctx, lm, insts, opt.BatchSize, progress)
+			resps, err := scoreRequests(ctx, lm, insts, opt.BatchSize, opt.Stop, progress)
 			if err != nil {
-				return out, fmt.Errorf("task %s (%d-shot): %w", spec.Name, k, err)
+				return out, taskError(spec.Name, key, k, err)
 			}
 			res, err := scoreTask(t, insts, resps, opt)
 			if err != nil {
-				return out, fmt.Errorf("task %s (%d-shot): %w", spec.Name, k, err)
+				return out, taskError(spec.Name, key, k, err)
 			}
 			res.Key, res.Shots, res.NTotal, res.RequestHash = key, k, total, taskHash
 			res.Duration = time.Since(start)
@@ -165,6 +171,17 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 		}
 	}
 	return out, nil
+}
+
+// taskError names the task and k in err; a *StoppedError gets the task's
+// key instead and is returned as is.
+func taskError(name, key string, k int, err error) error {
+	var se *StoppedError
+	if errors.As(err, &se) {
+		se.Key = key
+		return se
+	}
+	return fmt.Errorf("task %s (%s-shot): %w", name, ShotsLabel(k), err)
 }
 
 func scoreTask(t Task, insts []Instance, resps [][]Response, opt Options) (TaskResult, error) {
@@ -197,164 +214,234 @@ func scoreTask(t Task, insts []Instance, resps [][]Response, opt Options) (TaskR
 	return res, nil
 }
 
-// slot locates one model request inside the instances.
-type slot struct{ inst, req, opt int }
-
 // ScoreRequests sends every request of insts to lm in batches of
 // batchSize, grouped by kind and sorted longest first, and returns the
 // responses in instance order.
 func ScoreRequests(ctx context.Context, lm LanguageModel, insts []Instance, batchSize int) ([][]Response, error) {
-	return scoreRequests(ctx, lm, insts, batchSize, nil)
+	return scoreRequests(ctx, lm, insts, batchSize, nil, nil)
 }
 
-func scoreRequests(ctx context.Context, lm LanguageModel, insts []Instance, batchSize int, progress func(done, total int)) ([][]Response, error) {
-	var ll []Loglikelihood
-	var llAt []slot
-	var rl []Rolling
-	var rlAt []slot
-	var gen []Generate
-	var genAt []slot
-	resps := make([][]Response, len(insts))
-	choice := make(map[[2]int][]LoglikelihoodResult)
-	for i, in := range insts {
-		resps[i] = make([]Response, len(in.Requests))
-		for j, r := range in.Requests {
-			switch r := r.(type) {
-			case Loglikelihood:
-				ll, llAt = append(ll, r), append(llAt, slot{i, j, -1})
-			case MultipleChoice:
-				if len(r.Options) == 0 {
-					return nil, fmt.Errorf("document %d: multiple-choice request with no options", in.DocID)
-				}
-				choice[[2]int{i, j}] = make([]LoglikelihoodResult, len(r.Options))
-				for o, opt := range r.Options {
-					ll, llAt = append(ll, opt), append(llAt, slot{i, j, o})
-				}
-			case Rolling:
-				rl, rlAt = append(rl, r), append(rlAt, slot{i, j, -1})
-			case Generate:
-				gen, genAt = append(gen, r), append(genAt, slot{i, j, -1})
-			default:
-				panic(fmt.Sprintf("eval: unknown request type %T", r))
+// call is one model request of an instance: a Loglikelihood, Rolling or
+// Generate request (a MultipleChoice becomes one Loglikelihood call per
+// option) and where its response goes.
+type call struct {
+	req       Request
+	kind      *requestKind
+	inst, pos int // instance and request index
+	opt       int // option of a MultipleChoice, -1 for the other kinds
+}
+
+// requestKind is what the runner knows of one kind of model request: its
+// place in the run (all loglikelihood calls first, then rolling, then
+// generation), how its requests are sorted, and how a batch of them is
+// sent to the model.
+type requestKind struct {
+	rank int
+	// longer reports whether a is to be sent before b: longest first, so
+	// that a batch holds requests of similar length and the first batch
+	// shows the worst memory use at once.
+	longer func(a, b Request) bool
+	send   func(ctx context.Context, lm LanguageModel, batch []Request) ([]Response, error)
+}
+
+var (
+	loglikelihoodKind = &requestKind{rank: 0,
+		// Options sharing a context stay adjacent so that the model can
+		// reuse the context's computation.
+		longer: func(a, b Request) bool {
+			x, y := a.(Loglikelihood), b.(Loglikelihood)
+			if len(x.Context) != len(y.Context) {
+				return len(x.Context) > len(y.Context)
 			}
-		}
+			if x.Context != y.Context {
+				return x.Context < y.Context
+			}
+			return len(x.Continuation) > len(y.Continuation)
+		},
+		send: func(ctx context.Context, lm LanguageModel, batch []Request) ([]Response, error) {
+			out, err := lm.Loglikelihood(ctx, requestsAs[Loglikelihood](batch))
+			return responsesOf(out, err, len(batch), "loglikelihood")
+		}}
+	rollingKind = &requestKind{rank: 1,
+		longer: func(a, b Request) bool { return len(a.(Rolling).Text) > len(b.(Rolling).Text) },
+		send: func(ctx context.Context, lm LanguageModel, batch []Request) ([]Response, error) {
+			out, err := lm.Rolling(ctx, requestsAs[Rolling](batch))
+			return responsesOf(out, err, len(batch), "rolling")
+		}}
+	generateKind = &requestKind{rank: 2,
+		longer: func(a, b Request) bool { return len(a.(Generate).Context) > len(b.(Generate).Context) },
+		send: func(ctx context.Context, lm LanguageModel, batch []Request) ([]Response, error) {
+			out, err := lm.Generate(ctx, requestsAs[Generate](batch))
+			return responsesOf(out, err, len(batch), "generation")
+		}}
+)
+
+// kindOf is the one dispatch on request kind of the runner.
+func kindOf(r Request) *requestKind {
+	switch r.(type) {
+	case Loglikelihood:
+		return loglikelihoodKind
+	case Rolling:
+		return rollingKind
+	case Generate:
+		return generateKind
 	}
-	total, done := len(ll)+len(rl)+len(gen), 0
-	batched := func(order []int, size int, f func(idx []int) error) error {
-		if progress != nil && done == 0 {
-			progress(0, total)
-		}
-		return batchedCalls(order, size, func(idx []int) error {
-			if err := f(idx); err != nil {
-				return err
-			}
-			done += len(idx)
-			if progress != nil {
-				progress(done, total)
-			}
-			return nil
-		})
+	panic(fmt.Sprintf("eval: %T is not a model request kind", r))
+}
+
+// requestsAs returns the requests of a batch of one kind as that type.
+func requestsAs[R Request](batch []Request) []R {
+	out := make([]R, len(batch))
+	for i, r := range batch {
+		out[i] = r.(R)
 	}
-	// Loglikelihood: options sharing a context stay adjacent so that the
-	// model can reuse the context's computation.
-	order := sortedOrder(len(ll), func(a, b int) bool {
-		ca, cb := ll[a].Context, ll[b].Context
-		if len(ca) != len(cb) {
-			return len(ca) > len(cb)
-		}
-		if ca != cb {
-			return ca < cb
-		}
-		return len(ll[a].Continuation) > len(ll[b].Continuation)
-	})
-	err := batched(order, batchSize, func(idx []int) error {
-		reqs := make([]Loglikelihood, len(idx))
-		for k, i := range idx {
-			reqs[k] = ll[i]
-		}
-		out, err := lm.Loglikelihood(ctx, reqs)
-		if err != nil {
-			return err
-		}
-		if len(out) != len(reqs) {
-			return fmt.Errorf("model returned %d results for %d loglikelihood requests", len(out), len(reqs))
-		}
-		for k, i := range idx {
-			s := llAt[i]
-			if s.opt < 0 {
-				resps[s.inst][s.req] = out[k]
-			} else {
-				choice[[2]int{s.inst, s.req}][s.opt] = out[k]
-			}
-		}
-		return nil
-	})
+	return out
+}
+
+// responsesOf returns a model's typed results as Responses, checking that
+// there is one per request.
+func responsesOf[R Response](out []R, err error, n int, kind string) ([]Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	for key, opts := range choice {
-		resps[key[0]][key[1]] = ChoiceResult{Options: opts}
+	if len(out) != n {
+		return nil, fmt.Errorf("model returned %d results for %d %s requests", len(out), n, kind)
 	}
-	order = sortedOrder(len(rl), func(a, b int) bool { return len(rl[a].Text) > len(rl[b].Text) })
-	err = batched(order, batchSize, func(idx []int) error {
-		reqs := make([]Rolling, len(idx))
-		for k, i := range idx {
-			reqs[k] = rl[i]
-		}
-		out, err := lm.Rolling(ctx, reqs)
-		if err != nil {
-			return err
-		}
-		if len(out) != len(reqs) {
-			return fmt.Errorf("model returned %d results for %d rolling requests", len(out), len(reqs))
-		}
-		for k, i := range idx {
-			resps[rlAt[i].inst][rlAt[i].req] = out[k]
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	order = sortedOrder(len(gen), func(a, b int) bool { return len(gen[a].Context) > len(gen[b].Context) })
-	err = batched(order, batchSize, func(idx []int) error {
-		reqs := make([]Generate, len(idx))
-		for k, i := range idx {
-			reqs[k] = gen[i]
-		}
-		out, err := lm.Generate(ctx, reqs)
-		if err != nil {
-			return err
-		}
-		if len(out) != len(reqs) {
-			return fmt.Errorf("model returned %d results for %d generation requests", len(out), len(reqs))
-		}
-		for k, i := range idx {
-			resps[genAt[i].inst][genAt[i].req] = out[k]
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	resps := make([]Response, n)
+	for i, r := range out {
+		resps[i] = r
 	}
 	return resps, nil
 }
 
-// sortedOrder returns 0..n-1 stably sorted by less.
-func sortedOrder(n int, less func(a, b int) bool) []int {
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
+// scoreRequests is ScoreRequests reporting progress and checking stop
+// before every batch.
+func scoreRequests(ctx context.Context, lm LanguageModel, insts []Instance, batchSize int, stop <-chan struct{}, progress func(done, total int)) ([][]Response, error) {
+	if batchSize <= 0 {
+		batchSize = 32
 	}
-	sort.SliceStable(order, func(x, y int) bool { return less(order[x], order[y]) })
-	return order
-}
-
-func batchedCalls(order []int, size int, f func(idx []int) error) error {
-	for i := 0; i < len(order); i += size {
-		if err := f(order[i:min(i+size, len(order))]); err != nil {
-			return err
+	resps := make([][]Response, len(insts))
+	var calls []call
+	for i, in := range insts {
+		resps[i] = make([]Response, len(in.Requests))
+		for j, r := range in.Requests {
+			mc, ok := r.(MultipleChoice)
+			if !ok {
+				calls = append(calls, call{req: r, kind: kindOf(r), inst: i, pos: j, opt: -1})
+				continue
+			}
+			if len(mc.Options) == 0 {
+				return nil, fmt.Errorf("document %d: multiple-choice request with no options", in.DocID)
+			}
+			resps[i][j] = ChoiceResult{Options: make([]LoglikelihoodResult, len(mc.Options))}
+			for o, opt := range mc.Options {
+				calls = append(calls, call{req: opt, kind: loglikelihoodKind, inst: i, pos: j, opt: o})
+			}
 		}
 	}
-	return nil
+	sort.SliceStable(calls, func(a, b int) bool {
+		x, y := calls[a], calls[b]
+		if x.kind != y.kind {
+			return x.kind.rank < y.kind.rank
+		}
+		return x.kind.longer(x.req, y.req)
+	})
+	total := len(calls)
+	if progress != nil {
+		progress(0, total)
+	}
+	batch := make([]Request, 0, batchSize)
+	for start := 0; start < total; {
+		end := start + 1
+		for end < total && end-start < batchSize && calls[end].kind == calls[start].kind {
+			end++
+		}
+		if stopped(stop) {
+			return nil, &StoppedError{Phase: "scoring", Done: start, Total: total}
+		}
+		batch = batch[:0]
+		for _, c := range calls[start:end] {
+			batch = append(batch, c.req)
+		}
+		out, err := calls[start].kind.send(ctx, lm, batch)
+		if err != nil {
+			return nil, err
+		}
+		for k, c := range calls[start:end] {
+			if c.opt < 0 {
+				resps[c.inst][c.pos] = out[k]
+				continue
+			}
+			r, ok := out[k].(LoglikelihoodResult)
+			if !ok {
+				panic(fmt.Sprintf("eval: a multiple-choice option was answered with %T", out[k]))
+			}
+			resps[c.inst][c.pos].(ChoiceResult).Options[c.opt] = r
+		}
+		start = end
+		if progress != nil {
+			progress(start, total)
+		}
+	}
+	return resps, nil
+}
+
+// stopped reports whether stop is closed (never for nil).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// ErrStopped is what a StoppedError matches with errors.Is.
+var ErrStopped = errors.New("eval: stopped")
+
+// StoppedError is returned by Evaluate when Options.Stop closes: the
+// evaluation stopped before building a task's prompts or before a batch,
+// after every batch already sent to the model had been answered.
+type StoppedError struct {
+	Key   string // results key of the task it stopped in
+	Phase string // "building prompts" or "scoring"
+	// Done of Total model requests of the task had been answered.
+	Done, Total int
+}
+
+func (e *StoppedError) Error() string {
+	if e.Phase == "scoring" {
+		return fmt.Sprintf("stopped while scoring %s (%d of %d requests answered)", e.Key, e.Done, e.Total)
+	}
+	return fmt.Sprintf("stopped while %s of %s", e.Phase, e.Key)
+}
+
+// Is reports whether target is ErrStopped.
+func (e *StoppedError) Is(target error) bool { return target == ErrStopped }
+
+// buildInstances calls t.Instances, returning at once when stop closes
+// first. Instances takes no context, so the abandoned call then runs to
+// its end in the background and its result is dropped.
+func buildInstances(stop <-chan struct{}, t Task, k int, seed uint64) ([]Instance, error) {
+	if stop == nil {
+		return t.Instances(k, seed)
+	}
+	if stopped(stop) {
+		return nil, &StoppedError{Phase: "building prompts"}
+	}
+	type built struct {
+		insts []Instance
+		err   error
+	}
+	ch := make(chan built, 1)
+	go func() {
+		insts, err := t.Instances(k, seed)
+		ch <- built{insts, err}
+	}()
+	select {
+	case b := <-ch:
+		return b.insts, b.err
+	case <-stop:
+		return nil, &StoppedError{Phase: "building prompts"}
+	}
 }

@@ -157,10 +157,7 @@ func TestKillResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "kshot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := builtKshot(t)
 	args := append(suiteArgs(t, 160), "--batch-size", "4", "--quiet")
 	cacheDir, out := t.TempDir(), t.TempDir()
 	killed := append(append([]string{"run"}, args...), "--cache-dir", cacheDir, "--output", filepath.Join(out, "resumed"))

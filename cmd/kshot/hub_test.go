@@ -39,7 +39,7 @@ func TestRunHubModelOffline(t *testing.T) {
 	data := sharedtest.Path(t, "data")
 	table := func(model string) string {
 		var out, errb bytes.Buffer
-		err := run([]string{"run", "--model", model, "--tasks", "lambada_openai", "--data-dir", data, "--limit", "8", "--no-cache", "--quiet"}, nil, &out, &errb)
+		err := run([]string{"run", "--model", model, "--tasks", "lambada_openai", "--data-dir", data, "--limit", "8", "--no-cache", "--quiet", "--output", "-"}, nil, &out, &errb)
 		if err != nil {
 			t.Fatalf("kshot run --model %s: %v\n%s", model, err, errb.String())
 		}

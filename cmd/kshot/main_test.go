@@ -20,5 +20,8 @@ func TestMain(m *testing.M) {
 	os.Setenv("HF_HUB_OFFLINE", "1")
 	code := m.Run()
 	os.RemoveAll(dir)
+	if kshotBuild.dir != "" {
+		os.RemoveAll(kshotBuild.dir)
+	}
 	os.Exit(code)
 }

@@ -24,6 +24,7 @@ type progress struct {
 	start     time.Time
 	tok0      int64
 	lastPrint time.Time
+	open      bool // a bar is drawn on the terminal's current line
 }
 
 func newProgress(w io.Writer, tokens func() int64) *progress {
@@ -64,7 +65,8 @@ func (p *progress) update(task string, done, total int) {
 		}
 		bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
 		fmt.Fprintf(p.w, "\r\033[K%s %s %d/%d requests  %s  ETA %s", task, bar, done, total, rate, eta)
-		if done == total {
+		p.open = done != total
+		if !p.open {
 			fmt.Fprintln(p.w)
 		}
 		return
@@ -72,5 +74,20 @@ func (p *progress) update(task string, done, total int) {
 	if done == total || now.Sub(p.lastPrint) >= p.interval {
 		p.lastPrint = now
 		fmt.Fprintf(p.w, "kshot: %s: %d/%d requests, %s, ETA %s\n", task, done, total, rate, eta)
+	}
+}
+
+// end ends the line of a bar left unfinished (a task that failed or was
+// stopped), so that what is printed next starts on its own line. A nil
+// progress does nothing.
+func (p *progress) end() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.open {
+		fmt.Fprintln(p.w)
+		p.open = false
 	}
 }

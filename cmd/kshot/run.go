@@ -9,11 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kshot-eval/kshot/datasets/hub"
@@ -150,7 +148,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, "compute threads (0: all cores; results do not depend on it)")
 	boot := fs.Int("bootstrap-iters", 1000, "bootstrap resamples for the standard error of corpus metrics (0: none)")
 	stride := fs.Int("rolling-stride", 0, "perplexity tasks: sliding window with this stride instead of disjoint windows")
-	output := fs.String("output", "", "directory for results (OUT/<model>/results_<time>.json and samples)")
+	output := fs.String("output", "", "directory for results (OUT/<model>/results_<time>.json and samples; default ./"+defaultOutput+"; - for none, the table only)")
 	cacheDir := fs.String("cache-dir", "", "request cache directory (default: the user cache directory's kshot folder)")
 	noCache := fs.Bool("no-cache", false, "do not read or write the request cache (a crashed run then cannot resume)")
 	shard := fs.String("shard", "", "i/n: evaluate only shard i of n of every task's documents (merge with kshot merge)")
@@ -253,9 +251,24 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return executePlan(p, stdout, stderr)
 }
 
+// noOutput is the --output value that writes no results files.
+const noOutput = "-"
+
+// executePlan runs p. Results go to p.output (./kshot-out when empty, none
+// for "-"); a task that fails does not stop the others, whose results are
+// written, and the run then exits with status 1; SIGINT or SIGTERM stop
+// the run cleanly after the batch in flight (see interrupt).
 func executePlan(p *runPlan, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sig := watchSignals(stderr)
+	defer sig.close()
+	if p.output == "" {
+		p.output = defaultOutput
+	}
+	write := p.output != noOutput
+	// ctx stops downloads and the phases without batches at the first
+	// signal; the model's batches get a context that a signal does not
+	// cancel, so that the batch in flight is answered and cached.
+	ctx, batchCtx := sig.ctx, context.Background()
 	client, err := hub.FromEnv()
 	if err != nil {
 		return err
@@ -265,7 +278,10 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	}
 	// Check the whole plan and build every task before any model is
 	// loaded: every problem is reported at once.
-	pts, err := buildPlan(ctx, client, p)
+	pts, err := untilStopped(sig, func() ([]planTask, error) { return buildPlan(ctx, client, p) })
+	if sig.stopped() {
+		return sig.stoppedError("while loading the tasks' data; nothing was evaluated")
+	}
 	if err != nil {
 		return err
 	}
@@ -292,45 +308,48 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "kshot: warning:", c.Rebuilt)
 		}
 	}
-	if p.output != "" && len(p.references) > 0 {
+	saved := "nothing was cached (--no-cache), so a rerun starts over"
+	if c != nil {
+		saved = fmt.Sprintf("every completed batch is saved in %s: rerun the same command to resume", c.Path())
+	}
+	sig.setSaved(saved)
+	if write && len(p.references) > 0 {
 		ref, _ := suiteReference(p.suite, p.references)
 		if err := writeReferences(filepath.Join(p.output, "references.csv"), ref); err != nil {
 			return err
 		}
 	}
 	var written []string
+	var failed []error
+	// finish is the end of the run: what was written, then why it stopped.
+	finish := func(err error) error {
+		where := resultsWhere(p.output, written)
+		if where != "" {
+			fmt.Fprintln(stderr, "kshot: results are in", where)
+		}
+		if err != nil {
+			return err
+		}
+		if len(failed) > 0 {
+			return failedError(failed, where)
+		}
+		return nil
+	}
+	stoppedIn := func(phase string) error {
+		msg := phase + "; " + saved
+		if w := resultsWhere(p.output, written); w != "" {
+			msg += "; the results of the tasks that finished are in " + w
+		}
+		return finish(sig.stoppedError(msg))
+	}
 	for _, spec := range p.models {
-		var lm eval.LanguageModel
-		var tokens func() int64
-		key := ""
-		if isAPIModel(spec) {
-			alm, err := openAPIModel(spec, &p.api)
-			if err != nil {
-				return err
-			}
-			lm, tokens, key = alm, alm.TokensProcessed, alm.CacheKey()
-		} else {
-			dir, err := resolveModel(ctx, client, spec)
-			if err != nil {
-				return err
-			}
-			tlm, _, _, err := model.Open(dir)
-			if err != nil {
-				return err
-			}
-			if dir != spec { // a Hub id: name the model after its repository
-				info := tlm.Info()
-				repo, _, _ := strings.Cut(spec, "@")
-				info.Name = filepath.Base(repo)
-				info.Source = spec + " (" + dir + ")"
-				tlm.SetInfo(info)
-			}
-			lm, tokens = tlm, tlm.TokensProcessed
-			if c != nil {
-				if key, err = model.ScoreKey(dir); err != nil {
-					return err
-				}
-			}
+		m, err := untilStopped(sig, func() (openedModel, error) { return openModel(ctx, p, client, spec, c != nil) })
+		lm, tokens, key := m.lm, m.tokens, m.key
+		if sig.stopped() {
+			return stoppedIn("while loading model " + spec)
+		}
+		if err != nil {
+			return finish(err)
 		}
 		for _, pt := range pts {
 			eval.SetContextWindow(pt.task, lm) // for --shots max; counts with the model's tokenizer
@@ -343,32 +362,42 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			lm, cachePath = cache.Wrap(lm, c, key), c.Path()
 		}
 		for _, seed := range p.seeds {
-			path, err := evaluateModel(ctx, p, pts, lm, tokens, seed, cachePath, stdout, stderr)
+			path, fails, err := evaluateModel(batchCtx, sig, p, pts, lm, tokens, seed, cachePath, stdout, stderr)
 			if path != "" {
 				written = append(written, path)
 			}
+			failed = append(failed, fails...)
+			var se *eval.StoppedError
+			if errors.As(err, &se) {
+				return stoppedIn(strings.TrimPrefix(se.Error(), "stopped "))
+			}
 			if err != nil {
-				if ctx.Err() != nil {
-					msg := "interrupted; nothing was cached (--no-cache), so a rerun starts over"
-					if cachePath != "" {
-						msg = fmt.Sprintf("interrupted; every completed batch is saved in %s: rerun the same command to resume", cachePath)
-					}
-					return exitError{code: 130, msg: msg}
-				}
-				return err
+				return finish(err)
+			}
+			if sig.stopped() {
+				return stoppedIn("after evaluating " + lm.Info().Name)
 			}
 		}
 		if cl, ok := lm.(*cache.LM); ok && !p.quiet {
 			fmt.Fprintf(stderr, "kshot: cache: %d requests answered from %s, %d computed\n", cl.Hits, cachePath, cl.Misses)
 		}
 	}
-	if p.output != "" && p.suite != "" && p.shards <= 1 {
-		return writeSuiteReport(p, written, stderr)
+	if write && p.suite != "" && p.shards <= 1 && len(written) > 0 {
+		if err := writeSuiteReport(p, written, stderr); err != nil {
+			return finish(err)
+		}
 	}
-	return nil
+	if sig.stopped() { // while the last results or the report were written
+		return stoppedIn("after the last task (the run is complete)")
+	}
+	return finish(nil)
 }
 
-func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.LanguageModel, tokens func() int64, seed uint64, cachePath string, stdout, stderr io.Writer) (string, error) {
+// evaluateModel evaluates every task on lm with one seed, prints the
+// table and writes the results of the tasks that finished. A task that
+// fails is reported on stderr and returned in failed, and the next task
+// runs; a stop (an *eval.StoppedError) ends the loop.
+func evaluateModel(ctx context.Context, sig *interrupt, p *runPlan, pts []planTask, lm eval.LanguageModel, tokens func() int64, seed uint64, cachePath string, stdout, stderr io.Writer) (path string, failed []error, err error) {
 	info := lm.Info()
 	start := time.Now()
 	var prog *progress
@@ -377,7 +406,8 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	}
 	var results []eval.TaskResult
 	opt := eval.Options{Shots: p.shots, Seed: seed, BatchSize: p.batch, Limit: p.limit, BootstrapIters: p.boot,
-		Shard: p.shard, Shards: p.shards}
+		Shard: p.shard, Shards: p.shards, Stop: sig.Done()}
+	var stopErr error
 	for _, pt := range pts {
 		o := opt
 		o.Shots, o.Limit = pt.shots, pt.limit
@@ -385,10 +415,21 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 			o.Progress = prog.update
 		}
 		rs, err := eval.Evaluate(ctx, lm, []eval.Task{pt.task}, o)
-		if err != nil {
-			return "", err
-		}
 		results = append(results, rs...)
+		if errors.Is(err, eval.ErrStopped) {
+			stopErr = err
+			break
+		}
+		if err != nil {
+			prog.end()
+			err = fmt.Errorf("%s: %w", info.Name, err)
+			fmt.Fprintln(stderr, "kshot: failed:", err)
+			failed = append(failed, err)
+		}
+	}
+	prog.end()
+	if len(results) == 0 {
+		return "", failed, stopErr
 	}
 	shard := ""
 	if p.shards > 1 {
@@ -396,11 +437,11 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	}
 	fmt.Fprintf(stdout, "%s (%d parameters), seed %d%s, %.1fs\n", info.Name, info.Parameters, seed, shard, time.Since(start).Seconds())
 	if err := reports.RunTable(stdout, results, planNotes(pts)...); err != nil {
-		return "", err
+		return "", failed, err
 	}
 	fmt.Fprintln(stdout)
-	if p.output == "" {
-		return "", nil
+	if p.output == noOutput {
+		return "", failed, stopErr
 	}
 	dir := filepath.Join(p.output, info.Name)
 	if len(p.seeds) > 1 {
@@ -411,13 +452,13 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	}
 	run := eval.RunInfo{Model: info, Options: opt, KshotVersion: version, Date: start, CommandLine: p.args,
 		Suite: p.suite, Threads: kernels.Threads(), Cache: cachePath}
-	run.Options.Shots = p.shots
-	path, err := eval.WriteResults(dir, run, results)
+	run.Options.Shots, run.Options.Stop = p.shots, nil
+	path, err = eval.WriteResults(dir, run, results)
 	if err != nil {
-		return "", err
+		return "", failed, err
 	}
 	fmt.Fprintf(stderr, "kshot: wrote %s\n", path)
-	return path, nil
+	return path, failed, stopErr
 }
 
 // resolveModel returns the checkpoint directory of spec: spec itself when
