@@ -13,46 +13,17 @@ import (
 	"github.com/kshot-eval/kshot/eval"
 )
 
-// RunTable writes one run's results as lm-evaluation-harness's Markdown
-// table (Tasks, Version, Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr),
+// RunTable writes one run's results (RunResultsTable) as
+// lm-evaluation-harness prints them: a Markdown table (Tasks, Version,
+// Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr) with cells as they are,
 // followed by the statistical caveats as numbered footnotes.
 func RunTable(w io.Writer, results []eval.TaskResult) error {
-	t := tablewriter.NewTable(w,
+	tab := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewMarkdown()),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 	)
-	t.Header([]string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"})
-	var notes []string
-	for _, r := range results {
-		for i, m := range r.Metrics {
-			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
-			if i > 0 {
-				task, version, filter, shots = "", "", "", ""
-			}
-			arrow := "↓"
-			if m.HigherIsBetter {
-				arrow = "↑"
-			}
-			name := m.Name
-			for _, wn := range m.Warnings {
-				notes = append(notes, wn)
-				name += fmt.Sprintf(" [%d]", len(notes))
-			}
-			if err := t.Append([]string{task, version, filter, shots, name, arrow, FormatValue(m.Value), "±", FormatValue(m.Stderr)}); err != nil {
-				return err
-			}
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for i, n := range notes {
-		if _, err := fmt.Fprintf(w, "[%d] %s\n", i+1, n); err != nil {
-			return err
-		}
-	}
-	return nil
+	return RunResultsTable(results).render(w, tab, func(c Cell) string { return c.display() }, "")
 }
 
 // FormatValue prints a metric value with four decimals, or "N/A".
@@ -85,7 +56,10 @@ func RunResultsTable(results []eval.TaskResult) *Table {
 			}
 			name := TextCell(m.Name)
 			for _, wn := range m.Warnings {
-				name.Notes = append(name.Notes, t.Note(wn))
+				// One footnote per warning, repeated texts included, as
+				// kshot run has always printed them.
+				t.Notes = append(t.Notes, wn)
+				name.Notes = append(name.Notes, len(t.Notes))
 			}
 			value := Cell{Text: FormatValue(m.Value), Numeric: true, Value: m.Value, Stderr: math.NaN()}
 			stderr := Cell{Text: FormatValue(m.Stderr), Numeric: true, Value: m.Stderr, Stderr: math.NaN()}

@@ -19,6 +19,7 @@ import (
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/eval/cache"
+	resultsfile "github.com/kshot-eval/kshot/eval/results"
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
 	"github.com/kshot-eval/kshot/reports"
@@ -422,7 +423,7 @@ func evaluateModel(ctx context.Context, p *runPlan, pts []planTask, lm eval.Lang
 	run := eval.RunInfo{Model: info, Options: opt, KshotVersion: version, Date: start, CommandLine: p.args,
 		Suite: p.suite, Threads: kernels.Threads(), Cache: cachePath}
 	run.Options.Shots = p.shots
-	path, err := eval.WriteResults(dir, run, results)
+	path, err := resultsfile.Write(dir, run, results)
 	if err != nil {
 		return "", err
 	}

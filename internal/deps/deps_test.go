@@ -16,7 +16,8 @@ const module = "github.com/kshot-eval/kshot"
 // allowed lists, per package, the import path prefixes it may use besides
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
-	"eval":                {"gonum.org/v1/gonum"},
+	"eval":                {"gonum.org/v1/gonum", module + "/internal/suggest"},
+	"eval/results":        {module + "/eval"},
 	"eval/cache":          {module + "/eval", "modernc.org/sqlite"},
 	"datasets":            {"github.com/parquet-go/parquet-go", module + "/internal/suggest"},
 	"datasets/synth":      {},
@@ -27,7 +28,7 @@ var allowed = map[string][]string{
 	"model/serve":         {module + "/eval", module + "/model"},
 	"model/train":         {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
 	"model/ladder":        {},
-	"reports":             {module + "/eval", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
+	"reports":             {module + "/eval", module + "/eval/results", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
 	"internal/kernels":    {"golang.org/x/sys"},
 	"internal/sharedtest": {},
 	"internal/suggest":    {},
