@@ -116,11 +116,11 @@ func LookupMetric(name string) (MetricDef, error) {
 // A mean needs no registration; a corpus metric must be registered, and
 // its options must be ones its New accepts.
 func BuildMetric(name string, kind MetricKind, higherIsBetter bool, options json.RawMessage) (Metric, error) {
-	if kind == MeanKind && isDefaultOptions(options) {
-		return Mean(name, higherIsBetter), nil
-	}
 	d, err := LookupMetric(name)
 	if err != nil {
+		if kind == MeanKind && isDefaultOptions(options) {
+			return Mean(name, higherIsBetter), nil // a mean needs nothing registered
+		}
 		return Metric{}, err
 	}
 	if kind != "" && kind != d.Kind {

@@ -72,4 +72,3 @@ func TestFormatParams(t *testing.T) {
 		}
 	}
 }
-
