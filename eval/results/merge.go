@@ -56,6 +56,15 @@ func ReadShard(dir string) (*Shard, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: per-sample log missing (%v): merging needs the samples files beside the results", path, err)
 		}
+		var mvs []MetricValue
+		for name, h := range f.HigherIsBetter[key] {
+			mv := MetricValue{Name: name, HigherIsBetter: h}
+			if spec, ok := f.Metrics[key][name]; ok {
+				mv.Spec = &spec
+			}
+			mvs = append(mvs, mv)
+		}
+		sc := newStatsChecker(mvs)
 		sr := NewSampleReader(fh, sp)
 		for {
 			l, err := sr.Next()
@@ -63,6 +72,10 @@ func ReadShard(dir string) (*Shard, error) {
 				break
 			}
 			if err != nil {
+				fh.Close()
+				return nil, err
+			}
+			if err := sc.check(sp, sr.Line(), l); err != nil {
 				fh.Close()
 				return nil, err
 			}

@@ -317,15 +317,9 @@ func ReadRun(path string) (*Run, error) {
 // readTaskSamples reads t's samples and checks every statistics vector
 // against the metric it belongs to, when the metric can be rebuilt.
 func readTaskSamples(r io.Reader, path string, t *TaskRun) ([]SampleRecord, error) {
-	metrics := map[string]eval.Metric{}
-	for _, mv := range t.Metrics {
-		if m, err := mv.Build(); err == nil {
-			metrics[mv.Name] = m
-		}
-	}
+	sc := newStatsChecker(t.Metrics)
 	sr := NewSampleReader(r, path)
 	var out []SampleRecord
-	width := map[string]int{}
 	for {
 		l, err := sr.Next()
 		if err == io.EOF {
@@ -334,25 +328,49 @@ func readTaskSamples(r io.Reader, path string, t *TaskRun) ([]SampleRecord, erro
 		if err != nil {
 			return nil, err
 		}
-		names := make([]string, 0, len(l.Stats))
-		for k := range l.Stats {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			st := l.Stats[name]
-			if m, ok := metrics[name]; ok {
-				if err := m.CheckStats(st); err != nil {
-					return nil, &FormatError{Path: path, Line: sr.Line(), Field: "stats." + name, Msg: err.Error()}
-				}
-			}
-			if w, ok := width[name]; ok && w != len(st) {
-				return nil, &FormatError{Path: path, Line: sr.Line(), Field: "stats." + name, Msg: fmt.Sprintf("%d statistics, earlier documents have %d", len(st), w)}
-			}
-			width[name] = len(st)
+		if err := sc.check(path, sr.Line(), l); err != nil {
+			return nil, err
 		}
 		out = append(out, l.Record())
 	}
+}
+
+// statsChecker checks the statistics vectors of a task's samples: each
+// accepted by its metric, all of a metric the same length.
+type statsChecker struct {
+	metrics map[string]eval.Metric
+	width   map[string]int
+}
+
+func newStatsChecker(mvs []MetricValue) *statsChecker {
+	c := &statsChecker{metrics: map[string]eval.Metric{}, width: map[string]int{}}
+	for _, mv := range mvs {
+		if m, err := mv.Build(); err == nil {
+			c.metrics[mv.Name] = m
+		}
+	}
+	return c
+}
+
+func (c *statsChecker) check(path string, line int, l SampleLine) error {
+	names := make([]string, 0, len(l.Stats))
+	for k := range l.Stats {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		st := l.Stats[name]
+		if m, ok := c.metrics[name]; ok {
+			if err := m.CheckStats(st); err != nil {
+				return &FormatError{Path: path, Line: line, Field: "stats." + name, Msg: err.Error()}
+			}
+		}
+		if w, ok := c.width[name]; ok && w != len(st) {
+			return &FormatError{Path: path, Line: line, Field: "stats." + name, Msg: fmt.Sprintf("%d statistics, earlier documents have %d", len(st), w)}
+		}
+		c.width[name] = len(st)
+	}
+	return nil
 }
 
 // LoadRuns reads every results file named by paths; a directory stands
