@@ -68,7 +68,13 @@ func (m Metric) CheckStats(stats []float64) error {
 // Mean returns a metric that averages one value per document; each
 // document's statistics are MeanStats(x).
 func Mean(name string, higherIsBetter bool) Metric {
-	return Metric{Name: name, HigherIsBetter: higherIsBetter, Width: 2, Score: func(s []float64) float64 { return s[0] / s[1] }}
+	return Metric{Name: name, HigherIsBetter: higherIsBetter, Width: 2, Score: func(s []float64) float64 { return s[0] / s[1] },
+		Check: func(s []float64) error {
+			if !(s[1] > 0) {
+				return fmt.Errorf("%s: a document's count is %g, want 1", name, s[1])
+			}
+			return nil
+		}}
 }
 
 // MeanStats returns the statistics of one document's value x for a Mean metric.

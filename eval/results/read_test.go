@@ -190,6 +190,9 @@ func FuzzParseResults(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte(`{"results": {"a": {"acc,none": "N/A"}}, "model_name": "m", "versions": {"a": 2}}`))
 	f.Add([]byte(`{"results": null, "model_name": ""}`))
+	if lm, err := os.ReadFile("testdata/lm-eval/results_2025-01-21T00-40-03.356274.json"); err == nil {
+		f.Add(lm)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		run, err := ParseResults(data, "fuzz.json")
 		if err == nil && run.Model.Name == "" {
