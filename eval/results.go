@@ -84,15 +84,20 @@ type RunInfo struct {
 	Cache        string // cache database path, "" when disabled
 }
 
-// WriteFileAtomic writes data to path through a temporary file, an fsync
-// and a rename, so that a crash never leaves a partial file under the
-// final name.
+// WriteFileAtomic writes data to path (mode 0644) through a temporary
+// file, an fsync and a rename, so that a crash never leaves a partial
+// file under the final name.
 func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 would hide results from other users
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err

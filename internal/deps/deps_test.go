@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"model":               {module + "/eval", module + "/internal/kernels", module + "/internal/suggest", "golang.org/x/sys", "golang.org/x/text"},
 	"model/apilm":         {module + "/eval"},
 	"model/serve":         {module + "/eval", module + "/model"},
-	"model/train":         {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
+	"model/train":         {module + "/eval", module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
 	"model/ladder":        {},
 	"reports":             {module + "/eval", module + "/eval/results", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
 	"internal/kernels":    {"golang.org/x/sys"},
