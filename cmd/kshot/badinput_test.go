@@ -75,15 +75,28 @@ func TestBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
 	good, _ := cmpOutcomes(3, 0)
 	base := cmpWriteRun(t, dir, "base", 1, cmpTask("winograd", "1.0", good))
-	short := cmpWriteRun(t, dir, "short", 1, cmpTask("winograd", "1.0", good))
-	shortSamples := rewrite(t, filepath.Join(dir, "short", "samples_*.jsonl"), `"stats":{"acc":[1,1]}`, `"stats":{"acc":[1]}`)
+	// Every document's vector one element long on both sides: the old
+	// code summed them and read sum[1].
+	var shortSamples string
+	for _, m := range []string{"short", "short2"} {
+		cmpWriteRun(t, dir, m, 1, cmpTask("winograd", "1.0", good))
+		for range good {
+			p := rewrite(t, filepath.Join(dir, m, "samples_*.jsonl"), `,1]}`, `]}`)
+			if m == "short" {
+				shortSamples = p
+			}
+		}
+	}
 	shards := writeShards(t, filepath.Join(dir, "shards"))
 	merged := filepath.Join(dir, "merged")
 	if _, stderr, code := runCLI("merge", shards[0], shards[1], "--output", merged); code != 0 {
 		t.Fatalf("merge of good shards: exit %d: %s", code, stderr)
 	}
 	hib := writeShards(t, filepath.Join(dir, "hib"))
-	hibFile := rewrite(t, filepath.Join(hib[1], "results_*.json"), `"acc": true`, `"acc": 5`)
+	// Both shards alike, so that they agree and the old code reached its
+	// type assertion.
+	rewrite(t, filepath.Join(hib[1], "results_*.json"), `"acc": true`, `"acc": 5`)
+	hibFile := rewrite(t, filepath.Join(hib[0], "results_*.json"), `"acc": true`, `"acc": 5`)
 	noStats := writeShards(t, filepath.Join(dir, "nostats"))
 	noStatsFile := rewrite(t, filepath.Join(noStats[0], "samples_*.jsonl"), `"stats":{"acc":[1,1]}`, `"stats":{"acc":[2]}`)
 	kind := writeShards(t, filepath.Join(dir, "kind"))
@@ -94,8 +107,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"compare one-element stats", []string{"compare", base, short}, shortSamples + `:1: field "stats.acc": acc wants 2 statistics per document, got 1`},
-		{"report one-element stats", []string{"report", "--output", filepath.Join(dir, "rep"), short}, shortSamples + `:1: field "stats.acc"`},
+		{"compare one-element stats", []string{"compare", filepath.Join(dir, "short"), filepath.Join(dir, "short2")}, shortSamples + `:1: field "stats.acc": acc wants 2 statistics per document, got 1`},
+		{"report one-element stats", []string{"report", "--output", filepath.Join(dir, "rep"), filepath.Join(dir, "short")}, shortSamples + `:1: field "stats.acc"`},
 		{"merge bad higher_is_better", []string{"merge", hib[0], hib[1], "--output", filepath.Join(dir, "m1")}, hibFile + `: field "higher_is_better": want bool`},
 		{"merge one-element stats", []string{"merge", noStats[0], noStats[1], "--output", filepath.Join(dir, "m2")}, noStatsFile + `:1: field "stats.acc": acc wants 2 statistics per document, got 1`},
 		{"merge unknown kind", []string{"merge", kind[0], kind[1], "--output", filepath.Join(dir, "m3")}, kindFile + `: field "metrics.winograd.acc.kind": "median" is not a metric kind`},
