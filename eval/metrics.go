@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"unicode"
@@ -22,12 +23,58 @@ type Metric struct {
 	Corpus bool
 	// Score maps summed statistics to the metric's value.
 	Score func(sum []float64) float64
+	// Options are the metric's options as written into results files
+	// (a JSON-encodable struct), nil when it has none. BuildMetric with
+	// the encoded options rebuilds the same metric.
+	Options any
+	// Width is the length of one document's statistics vector, 0 when
+	// it varies with the options (Check then validates it).
+	Width int
+	// Check, when set, validates one document's statistics vector.
+	Check func(stats []float64) error
+}
+
+// Kind returns MeanKind or CorpusKind.
+func (m Metric) Kind() MetricKind {
+	if m.Corpus {
+		return CorpusKind
+	}
+	return MeanKind
+}
+
+// StderrMethod returns how m's standard error is estimated.
+func (m Metric) StderrMethod() StderrMethod {
+	if m.Corpus {
+		return StderrBootstrap
+	}
+	return StderrOfMean
+}
+
+// CheckStats reports whether stats can be one document's statistics for
+// m: non-empty, of the metric's width, and accepted by Check.
+func (m Metric) CheckStats(stats []float64) error {
+	if len(stats) == 0 {
+		return fmt.Errorf("empty statistics vector")
+	}
+	if m.Width > 0 && len(stats) != m.Width {
+		return fmt.Errorf("%s wants %d statistics per document, got %d", m.Name, m.Width, len(stats))
+	}
+	if m.Check != nil {
+		return m.Check(stats)
+	}
+	return nil
 }
 
 // Mean returns a metric that averages one value per document; each
 // document's statistics are MeanStats(x).
 func Mean(name string, higherIsBetter bool) Metric {
-	return Metric{Name: name, HigherIsBetter: higherIsBetter, Score: func(s []float64) float64 { return s[0] / s[1] }}
+	return Metric{Name: name, HigherIsBetter: higherIsBetter, Width: 2, Score: func(s []float64) float64 { return s[0] / s[1] },
+		Check: func(s []float64) error {
+			if !(s[1] > 0) {
+				return fmt.Errorf("%s: a document's count is %g, want 1", name, s[1])
+			}
+			return nil
+		}}
 }
 
 // MeanStats returns the statistics of one document's value x for a Mean metric.
@@ -45,20 +92,20 @@ func Bool(b bool) float64 {
 // harness's "perplexity": per target, not per token). Document statistics
 // are WeightedStats(loglik, 1).
 func Perplexity() Metric {
-	return Metric{Name: "perplexity", Corpus: true, Score: func(s []float64) float64 { return math.Exp(-s[0] / s[1]) }}
+	return Metric{Name: "perplexity", Corpus: true, Width: 2, Score: func(s []float64) float64 { return math.Exp(-s[0] / s[1]) }}
 }
 
 // WeightedPerplexity is exp(−Σ loglik / Σ weight): word_perplexity with
 // weight = words, byte_perplexity with weight = bytes. Document statistics
 // are WeightedStats(loglik, weight).
 func WeightedPerplexity(name string) Metric {
-	return Metric{Name: name, Corpus: true, Score: func(s []float64) float64 { return math.Exp(-s[0] / s[1]) }}
+	return Metric{Name: name, Corpus: true, Width: 2, Score: func(s []float64) float64 { return math.Exp(-s[0] / s[1]) }}
 }
 
 // BitsPerByte is −Σ loglik / (Σ bytes · ln 2). Document statistics are
 // WeightedStats(loglik, bytes).
 func BitsPerByte() Metric {
-	return Metric{Name: "bits_per_byte", Corpus: true, Score: func(s []float64) float64 { return -s[0] / s[1] / math.Ln2 }}
+	return Metric{Name: "bits_per_byte", Corpus: true, Width: 2, Score: func(s []float64) float64 { return -s[0] / s[1] / math.Ln2 }}
 }
 
 // WeightedStats returns the statistics (loglik, weight) of one document.

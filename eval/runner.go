@@ -208,7 +208,16 @@ func scoreTask(t Task, insts []Instance, resps [][]Response, opt Options) (TaskR
 		res.Samples = append(res.Samples, sample)
 	}
 	for _, m := range spec.Metrics {
-		agg := AggregateMetric(m, stats[m.Name], opt.BootstrapIters, opt.Seed)
+		agg, err := AggregateMetric(m, stats[m.Name], opt.BootstrapIters, opt.Seed)
+		if errors.Is(err, ErrNoDocuments) && opt.Shards > 1 {
+			// A shard may hold none of a small task's documents; kshot
+			// merge scores the task over all shards.
+			agg.Warnings = append(agg.Warnings, fmt.Sprintf("%s: this shard holds no documents of the task", m.Name))
+		} else if errors.Is(err, ErrNoDocuments) {
+			return res, fmt.Errorf("%w (is the data file empty?)", err)
+		} else if err != nil {
+			return res, err
+		}
 		res.Metrics = append(res.Metrics, MetricResult{Name: m.Name, HigherIsBetter: m.HigherIsBetter, Aggregate: agg})
 	}
 	return res, nil

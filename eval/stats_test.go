@@ -5,6 +5,15 @@ import (
 	"testing"
 )
 
+func mustAggregate(t *testing.T, m Metric, docs [][]float64, iters int, seed uint64) Aggregate {
+	t.Helper()
+	agg, err := AggregateMetric(m, docs, iters, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return agg
+}
+
 func TestMeanStderr(t *testing.T) {
 	// acc 0.02 on 300 documents: s.d. with n-1 is sqrt(6·294/300/299),
 	// over √300 — the acc_stderr lm-evaluation-harness reports (0.0080964).
@@ -12,7 +21,7 @@ func TestMeanStderr(t *testing.T) {
 	for i := range docs {
 		docs[i] = MeanStats(Bool(i < 6))
 	}
-	agg := AggregateMetric(Mean("acc", true), docs, 0, 1)
+	agg := mustAggregate(t, Mean("acc", true), docs, 0, 1)
 	if agg.Value != 0.02 {
 		t.Errorf("acc %v, want 0.02", agg.Value)
 	}
@@ -23,19 +32,19 @@ func TestMeanStderr(t *testing.T) {
 
 func TestCorpusMetrics(t *testing.T) {
 	docs := [][]float64{WeightedStats(-10, 5), WeightedStats(-20, 5)}
-	if got, want := WeightedPerplexity("word_perplexity").Score(sumStats(docs, nil)), math.Exp(3); math.Abs(got-want) > 1e-12 {
+	if got, want := WeightedPerplexity("word_perplexity").Score(SumStats(docs, nil)), math.Exp(3); math.Abs(got-want) > 1e-12 {
 		t.Errorf("word_perplexity %v, want e^3 = %v", got, want)
 	}
-	if got, want := BitsPerByte().Score(sumStats(docs, nil)), 3/math.Ln2; math.Abs(got-want) > 1e-12 {
+	if got, want := BitsPerByte().Score(SumStats(docs, nil)), 3/math.Ln2; math.Abs(got-want) > 1e-12 {
 		t.Errorf("bits_per_byte %v, want %v", got, want)
 	}
 	// perplexity is per document: exp(-(−2 + −4)/2) = e^3.
 	p := [][]float64{WeightedStats(-2, 1), WeightedStats(-4, 1)}
-	if got := AggregateMetric(Perplexity(), p, 100, 7); math.Abs(got.Value-math.Exp(3)) > 1e-12 || !(got.Stderr > 0) {
+	if got := mustAggregate(t, Perplexity(), p, 100, 7); math.Abs(got.Value-math.Exp(3)) > 1e-12 || !(got.Stderr > 0) {
 		t.Errorf("perplexity %+v, want e^3 with a positive bootstrap stderr", got)
 	}
-	a := AggregateMetric(Perplexity(), p, 100, 7)
-	b := AggregateMetric(Perplexity(), p, 100, 7)
+	a := mustAggregate(t, Perplexity(), p, 100, 7)
+	b := mustAggregate(t, Perplexity(), p, 100, 7)
 	if a.Stderr != b.Stderr {
 		t.Errorf("bootstrap not reproducible with the same seed: %v vs %v", a.Stderr, b.Stderr)
 	}

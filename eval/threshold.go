@@ -99,13 +99,13 @@ func mcc(tp, fp, tn, fn float64) float64 {
 // OracleMCC is the Matthews correlation at the best threshold (see
 // BestThreshold), a corpus metric over ThresholdStats.
 func OracleMCC() Metric {
-	return Metric{Name: "oracle_mcc", HigherIsBetter: true, Corpus: true,
+	return Metric{Name: "oracle_mcc", HigherIsBetter: true, Corpus: true, Width: thresholdWidth,
 		Score: func(s []float64) float64 { return BestThreshold(s).MCC }}
 }
 
 // OracleAcc is the accuracy at the threshold OracleMCC chooses, a corpus
 // metric over ThresholdStats.
 func OracleAcc() Metric {
-	return Metric{Name: "oracle_acc", HigherIsBetter: true, Corpus: true,
+	return Metric{Name: "oracle_acc", HigherIsBetter: true, Corpus: true, Width: thresholdWidth,
 		Score: func(s []float64) float64 { return BestThreshold(s).Acc }}
 }

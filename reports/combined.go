@@ -138,7 +138,19 @@ func sortedKeys[V any](m map[string]V) []string {
 // percentable reports whether a metric is a higher-is-better mean of
 // values in [0, 1] that papers print as a percentage.
 func percentable(mv MetricValue) bool {
-	return mv.HigherIsBetter && !eval.LookupMetric(mv.Name, true).Corpus && mv.Value >= 0 && mv.Value <= 1
+	return mv.HigherIsBetter && metricKind(mv) != eval.CorpusKind && mv.Value >= 0 && mv.Value <= 1
+}
+
+// metricKind returns the kind a results file gives the metric, else the
+// registered kind, else "" (unknown).
+func metricKind(mv MetricValue) eval.MetricKind {
+	if mv.Spec != nil {
+		return mv.Spec.Kind
+	}
+	if d, err := eval.LookupMetric(mv.Name); err == nil {
+		return d.Kind
+	}
+	return ""
 }
 
 // valueCell formats "value ± stderr" (four decimals, or a percentage

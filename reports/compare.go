@@ -1,12 +1,15 @@
 package reports
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/results"
 )
 
 // Verdict is the outcome of comparing one task and metric.
@@ -118,7 +121,7 @@ func (c *Comparison) Count(v Verdict) int {
 // paired over the documents both runs scored: exact McNemar when every
 // per-document value is 0 or 1, a paired bootstrap otherwise (corpus
 // metrics such as perplexity or BLEU are recomputed from summed
-// statistics with eval.LookupMetric). Without logs it falls back to an
+// statistics, the metric rebuilt from the file's kind and options). Without logs it falls back to an
 // unpaired z test on the standard errors and says so. Differing task
 // versions are reported and never called significant.
 func Compare(base, new *Model, opt CompareOptions) *Comparison {
@@ -219,9 +222,14 @@ func compareRow(key string, bt, nt *TaskRun, metric string, opt CompareOptions) 
 	if bt.Hash != "" && nt.Hash != "" && bt.Hash != nt.Hash && bt.NDocs == nt.NDocs {
 		row.Notes = append(row.Notes, "the prompts differ although the task version is the same (task hashes differ; another few-shot seed?)")
 	}
+	if bm.Spec != nil && nm.Spec != nil && !sameSpec(*bm.Spec, *nm.Spec) {
+		row.Verdict = Incomparable
+		row.Notes = append(row.Notes, fmt.Sprintf("the metric differs (base %s %s, new %s %s): the runs computed %s differently, so no difference is called significant", bm.Spec.Kind, optionsText(bm.Spec.Options), nm.Spec.Kind, optionsText(nm.Spec.Options), metric))
+		return row
+	}
 	delta := row.Delta
-	bdocs, bwhy := docStats(bt, metric)
-	ndocs, nwhy := docStats(nt, metric)
+	bdocs, bwhy := docStats(bt, bm)
+	ndocs, nwhy := docStats(nt, nm)
 	if bdocs != nil && ndocs != nil {
 		var ids []int
 		for id := range bdocs {
@@ -241,7 +249,7 @@ func compareRow(key string, bt, nt *TaskRun, metric string, opt CompareOptions) 
 			if len(ids) < len(bdocs) || len(ids) < len(ndocs) {
 				row.Notes = append(row.Notes, fmt.Sprintf("paired test on the %d documents both runs scored (base %d, new %d)", len(ids), len(bdocs), len(ndocs)))
 			}
-			delta = pairedTest(&row, bdocs, ndocs, ids, metric, opt)
+			delta = pairedTest(&row, bdocs, ndocs, ids, bm, opt)
 		}
 	}
 	if row.Test == NoTest {
@@ -271,26 +279,51 @@ func verdict(p, delta float64, higherIsBetter bool, alpha, minDelta float64) Ver
 	return Worse
 }
 
-// docStats returns each document's statistics for metric, or nil and the
-// reason when the run has no usable per-sample log.
-func docStats(t *TaskRun, metric string) (map[int][]float64, string) {
+// docStats returns each document's statistics for the metric, or nil and
+// the reason when the run has no usable per-sample log.
+func docStats(t *TaskRun, mv MetricValue) (map[int][]float64, string) {
 	if t.Samples == nil {
 		return nil, fmt.Sprintf("no per-sample log for %s", t.Key)
 	}
-	corpus := eval.LookupMetric(metric, true).Corpus
+	m, err := mv.Build()
+	if err != nil {
+		return nil, fmt.Sprintf("%s %s cannot be recomputed from the per-sample log: %v", t.Key, mv.Name, err)
+	}
 	out := make(map[int][]float64, len(t.Samples))
+	width := -1
 	for _, s := range t.Samples {
-		if st, ok := s.Stats[metric]; ok {
-			out[s.DocID] = st
-			continue
+		st, ok := s.Stats[mv.Name]
+		if !ok {
+			if v, isMean := s.Metrics[mv.Name]; isMean && !m.Corpus && !math.IsNaN(v) {
+				st = eval.MeanStats(v)
+			} else {
+				return nil, fmt.Sprintf("the per-sample log of %s has no %s statistics for document %d", t.Key, mv.Name, s.DocID)
+			}
 		}
-		if v, ok := s.Metrics[metric]; ok && !corpus && !math.IsNaN(v) {
-			out[s.DocID] = eval.MeanStats(v)
-			continue
+		if err := m.CheckStats(st); err != nil {
+			return nil, fmt.Sprintf("the per-sample log of %s has unusable %s statistics for document %d (%v)", t.Key, mv.Name, s.DocID, err)
 		}
-		return nil, fmt.Sprintf("the per-sample log of %s has no %s statistics for document %d", t.Key, metric, s.DocID)
+		if width >= 0 && len(st) != width {
+			return nil, fmt.Sprintf("the per-sample log of %s has %s statistics of different lengths (document %d: %d, earlier: %d)", t.Key, mv.Name, s.DocID, len(st), width)
+		}
+		width = len(st)
+		out[s.DocID] = st
 	}
 	return out, ""
+}
+
+// sameSpec reports whether two files define a metric the same way.
+func sameSpec(a, b results.MetricSpec) bool {
+	return a.Kind == b.Kind && a.Stderr == b.Stderr && optionsText(a.Options) == optionsText(b.Options)
+}
+
+// optionsText returns compact options JSON, "{}" for none.
+func optionsText(o json.RawMessage) string {
+	var b bytes.Buffer
+	if len(o) == 0 || json.Compact(&b, o) != nil || b.String() == "null" {
+		return "{}"
+	}
+	return b.String()
 }
 
 // targetMismatch checks that the paired documents have the same targets.
@@ -315,8 +348,12 @@ func targetMismatch(bt, nt *TaskRun, ids []int) string {
 }
 
 // pairedTest fills in the row's test and returns the paired difference.
-func pairedTest(row *ComparisonRow, bdocs, ndocs map[int][]float64, ids []int, metric string, opt CompareOptions) float64 {
-	m := eval.LookupMetric(metric, row.HigherIsBetter)
+func pairedTest(row *ComparisonRow, bdocs, ndocs map[int][]float64, ids []int, mv MetricValue, opt CompareOptions) float64 {
+	m, err := mv.Build()
+	if err != nil {
+		row.Notes = append(row.Notes, err.Error())
+		return row.Delta
+	}
 	bv := make([][]float64, len(ids))
 	nv := make([][]float64, len(ids))
 	binary := !m.Corpus

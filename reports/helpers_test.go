@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/results"
 )
 
 // testModel describes a hand-built run for eval.WriteResults.
@@ -34,8 +35,18 @@ func binaryTask(name, version string, k int, metric string, higherIsBetter bool,
 			Metrics:   map[string]float64{metric: v}, Stats: map[string][]float64{metric: st},
 		})
 	}
-	r.Metrics = []eval.MetricResult{{Name: metric, HigherIsBetter: higherIsBetter, Aggregate: eval.AggregateMetric(m, docs, 0, 1)}}
+	r.Metrics = []eval.MetricResult{{Name: metric, HigherIsBetter: higherIsBetter, Aggregate: mustAggregate(m, docs, 0)}}
 	return r
+}
+
+// mustAggregate aggregates test documents with seed 1; an error is a
+// broken test.
+func mustAggregate(m eval.Metric, docs [][]float64, iters int) eval.Aggregate {
+	agg, err := eval.AggregateMetric(m, docs, iters, 1)
+	if err != nil {
+		panic("reports test: " + err.Error())
+	}
+	return agg
 }
 
 // perplexityTask builds a task with a corpus perplexity over documents
@@ -55,7 +66,7 @@ func perplexityTask(name, version string, logliks []float64) eval.TaskResult {
 			Metrics:   map[string]float64{}, Stats: map[string][]float64{"perplexity": st},
 		})
 	}
-	r.Metrics = []eval.MetricResult{{Name: "perplexity", Aggregate: eval.AggregateMetric(m, docs, 100, 1)}}
+	r.Metrics = []eval.MetricResult{{Name: "perplexity", Aggregate: mustAggregate(m, docs, 100)}}
 	return r
 }
 
@@ -71,7 +82,7 @@ func writeTestRun(t testing.TB, dir string, m testModel, tasks ...eval.TaskResul
 		Options: eval.Options{Seed: 1234, Limit: 0, BootstrapIters: 100, BatchSize: 8, Shots: []int{0}}, KshotVersion: "test", Date: m.date,
 		CommandLine: []string{"kshot", "run", "--model", m.name},
 	}
-	path, err := eval.WriteResults(filepath.Join(dir, m.name), run, tasks)
+	path, err := results.Write(filepath.Join(dir, m.name), run, tasks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,11 @@ package reports
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/kshot-eval/kshot/eval"
 )
 
 // McNemarExact returns the exact two-sided p-value of McNemar's test for
@@ -19,28 +22,15 @@ func McNemarExact(b, c int) float64 {
 	if n == 0 {
 		return 1
 	}
-	// P(X ≤ k) = Σ_{i≤k} C(n,i) / 2^n, summed in log space so that large
-	// n neither overflows nor underflows before the sum.
-	logHalf := float64(n) * math.Ln2
-	terms := make([]float64, k+1)
-	maxT := math.Inf(-1)
+	// Σ of gonum's binomial probabilities rather than its CDF (a
+	// regularised incomplete beta): the sum is exact for small n, e.g.
+	// 2·2⁻¹⁰ for b=10, c=0.
+	d := distuv.Binomial{N: float64(n), P: 0.5}
+	var tail float64
 	for i := 0; i <= k; i++ {
-		terms[i] = lchoose(n, i) - logHalf
-		maxT = math.Max(maxT, terms[i])
+		tail += d.Prob(float64(i))
 	}
-	var s float64
-	for _, t := range terms {
-		s += math.Exp(t - maxT)
-	}
-	return math.Min(1, 2*math.Exp(maxT)*s)
-}
-
-// lchoose returns ln C(n, k).
-func lchoose(n, k int) float64 {
-	a, _ := math.Lgamma(float64(n + 1))
-	b, _ := math.Lgamma(float64(k + 1))
-	c, _ := math.Lgamma(float64(n - k + 1))
-	return a - b - c
+	return math.Min(1, 2*tail)
 }
 
 // PairedBootstrapResult is the outcome of a paired bootstrap test.
@@ -72,21 +62,16 @@ func PairedBootstrap(base, new [][]float64, score func([]float64) float64, iters
 	if n == 0 {
 		return res
 	}
-	res.Delta = score(sumVectors(new, nil)) - score(sumVectors(base, nil))
+	res.Delta = score(eval.SumStats(new, nil)) - score(eval.SumStats(base, nil))
 	if math.IsNaN(res.Delta) || math.IsInf(res.Delta, 0) || iters < 1 {
 		return res
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x70616972)) // "pair"
-	idx := make([]int, n)
 	deltas := make([]float64, 0, iters)
 	low, high := 0, 0 // resamples with δ* ≤ 0 and δ* ≥ 0
-	for range iters {
-		for i := range idx {
-			idx[i] = rng.IntN(n)
-		}
-		d := score(sumVectors(new, idx)) - score(sumVectors(base, idx))
+	eval.Resample(n, iters, seed, eval.StreamPaired, func(idx []int) {
+		d := score(eval.SumStats(new, idx)) - score(eval.SumStats(base, idx))
 		if math.IsNaN(d) || math.IsInf(d, 0) {
-			continue
+			return
 		}
 		deltas = append(deltas, d)
 		if d <= 0 {
@@ -95,7 +80,7 @@ func PairedBootstrap(base, new [][]float64, score func([]float64) float64, iters
 		if d >= 0 {
 			high++
 		}
-	}
+	})
 	res.Iterations = len(deltas)
 	if len(deltas) == 0 {
 		return res
@@ -103,29 +88,6 @@ func PairedBootstrap(base, new [][]float64, score func([]float64) float64, iters
 	res.P = math.Min(1, 2*float64(1+min(low, high))/float64(len(deltas)+1))
 	res.Low, res.High = percentile(deltas, 0.025), percentile(deltas, 0.975)
 	return res
-}
-
-// sumVectors sums the vectors at idx (all when idx is nil) in float64.
-func sumVectors(docs [][]float64, idx []int) []float64 {
-	sum := make([]float64, len(docs[0]))
-	add := func(d []float64) {
-		if len(d) != len(sum) {
-			panic("reports: statistics vectors of different lengths")
-		}
-		for j, v := range d {
-			sum[j] += v
-		}
-	}
-	if idx == nil {
-		for _, d := range docs {
-			add(d)
-		}
-		return sum
-	}
-	for _, i := range idx {
-		add(docs[i])
-	}
-	return sum
 }
 
 // percentile returns the q-quantile of xs (sorted in place) by linear
@@ -147,6 +109,5 @@ func UnpairedZ(a, se1, b, se2 float64) float64 {
 	if math.IsNaN(s) || math.IsInf(s, 0) || s == 0 || math.IsNaN(a) || math.IsNaN(b) {
 		return math.NaN()
 	}
-	z := math.Abs(b-a) / s
-	return math.Erfc(z / math.Sqrt2)
+	return 2 * distuv.UnitNormal.Survival(math.Abs(b-a)/s)
 }

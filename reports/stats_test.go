@@ -59,13 +59,13 @@ func TestMcNemarExact(t *testing.T) {
 // 2·min(P*(δ* ≤ 0), P*(δ* ≥ 0)) capped at 1.
 func enumeratedBootstrapP(base, new [][]float64, score func([]float64) float64) (delta, p float64) {
 	n := len(base)
-	delta = score(sumVectors(new, nil)) - score(sumVectors(base, nil))
+	delta = score(eval.SumStats(new, nil)) - score(eval.SumStats(base, nil))
 	idx := make([]int, n)
 	total, low, high := 0, 0, 0
 	var rec func(pos int)
 	rec = func(pos int) {
 		if pos == n {
-			d := score(sumVectors(new, idx)) - score(sumVectors(base, idx))
+			d := score(eval.SumStats(new, idx)) - score(eval.SumStats(base, idx))
 			total++
 			if d <= 1e-12 {
 				low++

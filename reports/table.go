@@ -20,55 +20,18 @@ type TaskNote struct {
 	Text string
 }
 
-// RunTable writes one run's results as lm-evaluation-harness's Markdown
-// table (Tasks, Version, Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr),
+// RunTable writes one run's results (RunResultsTable) as
+// lm-evaluation-harness prints them: a Markdown table (Tasks, Version,
+// Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr) with cells as they are,
 // followed by the statistical caveats and the task notes as numbered
-// footnotes; a note is marked once, on its task's first row.
+// footnotes; a task note is marked once, on its task's first row.
 func RunTable(w io.Writer, results []eval.TaskResult, taskNotes ...TaskNote) error {
-	t := tablewriter.NewTable(w,
+	tab := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewMarkdown()),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 	)
-	t.Header([]string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"})
-	var notes []string
-	marked := map[int]bool{}
-	for _, r := range results {
-		for i, m := range r.Metrics {
-			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
-			if i > 0 {
-				task, version, filter, shots = "", "", "", ""
-			}
-			for j, tn := range taskNotes {
-				if i == 0 && tn.Task == r.Spec.Name && !marked[j] {
-					marked[j] = true
-					notes = append(notes, tn.Text)
-					task += fmt.Sprintf(" [%d]", len(notes))
-				}
-			}
-			arrow := "↓"
-			if m.HigherIsBetter {
-				arrow = "↑"
-			}
-			name := m.Name
-			for _, wn := range m.Warnings {
-				notes = append(notes, wn)
-				name += fmt.Sprintf(" [%d]", len(notes))
-			}
-			if err := t.Append([]string{task, version, filter, shots, name, arrow, FormatValue(m.Value), "±", FormatValue(m.Stderr)}); err != nil {
-				return err
-			}
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for i, n := range notes {
-		if _, err := fmt.Fprintf(w, "[%d] %s\n", i+1, n); err != nil {
-			return err
-		}
-	}
-	return nil
+	return RunResultsTable(results, taskNotes...).render(w, tab, func(c Cell) string { return c.display() }, "")
 }
 
 // FormatValue prints a metric value with four decimals, or "N/A".
@@ -87,13 +50,22 @@ func FormatValue(x float64) string {
 // Version, Filter, n-shot, Metric, ↑/↓, Value, ±, Stderr; statistical
 // caveats as footnotes) as a Table, so that it can be rendered as text,
 // Markdown, CSV or LaTeX.
-func RunResultsTable(results []eval.TaskResult) *Table {
+func RunResultsTable(results []eval.TaskResult, taskNotes ...TaskNote) *Table {
 	t := &Table{Header: []string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"}}
+	marked := map[int]bool{}
 	for _, r := range results {
 		for i, m := range r.Metrics {
 			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
 			if i > 0 {
 				task, version, filter, shots = "", "", "", ""
+			}
+			taskCell := TextCell(task)
+			for j, tn := range taskNotes {
+				if i == 0 && tn.Task == r.Spec.Name && !marked[j] {
+					marked[j] = true
+					t.Notes = append(t.Notes, tn.Text)
+					taskCell.Notes = append(taskCell.Notes, len(t.Notes))
+				}
 			}
 			arrow := "↓"
 			if m.HigherIsBetter {
@@ -101,11 +73,14 @@ func RunResultsTable(results []eval.TaskResult) *Table {
 			}
 			name := TextCell(m.Name)
 			for _, wn := range m.Warnings {
-				name.Notes = append(name.Notes, t.Note(wn))
+				// One footnote per warning, repeated texts included, as
+				// kshot run has always printed them.
+				t.Notes = append(t.Notes, wn)
+				name.Notes = append(name.Notes, len(t.Notes))
 			}
 			value := Cell{Text: FormatValue(m.Value), Numeric: true, Value: m.Value, Stderr: math.NaN()}
 			stderr := Cell{Text: FormatValue(m.Stderr), Numeric: true, Value: m.Stderr, Stderr: math.NaN()}
-			t.Rows = append(t.Rows, []Cell{TextCell(task), TextCell(version), TextCell(filter), TextCell(shots),
+			t.Rows = append(t.Rows, []Cell{taskCell, TextCell(version), TextCell(filter), TextCell(shots),
 				name, TextCell(arrow), value, TextCell("±"), stderr})
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kshot-eval/kshot/eval/results"
 	"github.com/kshot-eval/kshot/reports"
 )
 
@@ -37,7 +38,7 @@ func parseMinDelta(s string) (map[string]float64, error) {
 // model's runs, or the model called pick (label or name) when the
 // directory holds several.
 func loadSide(which, path, pick string, stderr io.Writer) (*reports.Model, error) {
-	runs, err := reports.LoadRuns([]string{path})
+	runs, err := results.LoadRuns([]string{path})
 	if err != nil {
 		return nil, badInput(fmt.Errorf("%s: %w", which, err))
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/results"
 )
 
 func init() {
@@ -42,8 +43,18 @@ func cmpTask(name, version string, values []float64) eval.TaskResult {
 			Responses: []eval.Response{eval.LoglikelihoodResult{LogProb: -1}},
 			Metrics:   map[string]float64{"acc": v}, Stats: map[string][]float64{"acc": st}})
 	}
-	r.Metrics = []eval.MetricResult{{Name: "acc", HigherIsBetter: true, Aggregate: eval.AggregateMetric(m, docs, 0, 1)}}
+	r.Metrics = []eval.MetricResult{{Name: "acc", HigherIsBetter: true, Aggregate: mustAggregate(m, docs)}}
 	return r
+}
+
+// mustAggregate aggregates test documents without a bootstrap; an error
+// is a broken test.
+func mustAggregate(m eval.Metric, docs [][]float64) eval.Aggregate {
+	agg, err := eval.AggregateMetric(m, docs, 0, 1)
+	if err != nil {
+		panic("compare test: " + err.Error())
+	}
+	return agg
 }
 
 // cmpWriteRun writes a model's results under dir and returns the file.
@@ -51,7 +62,7 @@ func cmpWriteRun(t *testing.T, dir, model string, params int64, tasks ...eval.Ta
 	t.Helper()
 	run := eval.RunInfo{Model: eval.ModelInfo{Name: model, Parameters: params, Fingerprint: "fp-" + model},
 		Options: eval.Options{Seed: 1234}, KshotVersion: "test", Date: time.Date(2025, 5, 6, 7, 8, 9, 0, time.UTC)}
-	p, err := eval.WriteResults(filepath.Join(dir, model), run, tasks)
+	p, err := results.Write(filepath.Join(dir, model), run, tasks)
 	if err != nil {
 		t.Fatal(err)
 	}

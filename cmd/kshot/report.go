@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kshot-eval/kshot/eval/results"
 	"github.com/kshot-eval/kshot/reports"
 )
 
@@ -116,7 +117,7 @@ func cmdReport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		opt.References = append(opt.References, ref)
 	}
-	runs, err := reports.LoadRuns(inputs)
+	runs, err := results.LoadRuns(inputs)
 	if err != nil {
 		return badInput(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/eval/cache"
+	resultsfile "github.com/kshot-eval/kshot/eval/results"
 	"github.com/kshot-eval/kshot/internal/kernels"
 	"github.com/kshot-eval/kshot/model"
 	"github.com/kshot-eval/kshot/reports"
@@ -453,7 +454,7 @@ func evaluateModel(ctx context.Context, sig *interrupt, p *runPlan, pts []planTa
 	run := eval.RunInfo{Model: info, Options: opt, KshotVersion: version, Date: start, CommandLine: p.args,
 		Suite: p.suite, Threads: kernels.Threads(), Cache: cachePath}
 	run.Options.Shots, run.Options.Stop = p.shots, nil
-	path, err = eval.WriteResults(dir, run, results)
+	path, err = resultsfile.Write(dir, run, results)
 	if err != nil {
 		return "", failed, err
 	}

@@ -16,8 +16,9 @@ const module = "github.com/kshot-eval/kshot"
 // allowed lists, per package, the import path prefixes it may use besides
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
-	"eval":                {"gonum.org/v1/gonum", module + "/eval/sacrebleu"},
+	"eval":                {"gonum.org/v1/gonum", module + "/eval/sacrebleu", module + "/internal/suggest"},
 	"eval/sacrebleu":      {},
+	"eval/results":        {module + "/eval"},
 	"eval/cache":          {module + "/eval", "modernc.org/sqlite"},
 	"datasets":            {"github.com/parquet-go/parquet-go", module + "/internal/suggest"}, // not datasets/hub: readers do no network
 	"datasets/synth":      {},
@@ -27,9 +28,9 @@ var allowed = map[string][]string{
 	"model":               {module + "/eval", module + "/internal/kernels", module + "/internal/suggest", "golang.org/x/sys", "golang.org/x/text"},
 	"model/apilm":         {module + "/eval"},
 	"model/serve":         {module + "/eval", module + "/model"},
-	"model/train":         {module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
+	"model/train":         {module + "/eval", module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
 	"model/ladder":        {},
-	"reports":             {module + "/eval", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
+	"reports":             {module + "/eval", module + "/eval/results", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
 	"internal/kernels":    {"golang.org/x/sys"},
 	"internal/sharedtest": {},
 	"internal/suggest":    {},

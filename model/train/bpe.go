@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kshot-eval/kshot/eval"
 )
 
 // EndOfText is GPT-2's end-of-text token, the last id of a trained
@@ -197,31 +198,8 @@ func (b *BPE) WriteFiles(dir string) error {
 	for _, p := range b.Merges {
 		m.WriteString(p[0] + " " + p[1] + "\n")
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "vocab.json"), v.Bytes()); err != nil {
+	if err := eval.WriteFileAtomic(filepath.Join(dir, "vocab.json"), v.Bytes()); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "merges.txt"), []byte(m.String()))
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, so that readers never see a partial file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return eval.WriteFileAtomic(filepath.Join(dir, "merges.txt"), []byte(m.String()))
 }

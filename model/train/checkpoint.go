@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/model"
 )
 
@@ -74,7 +75,7 @@ func writeSafetensors(path string, tensors []namedTensor, dtype DType, meta map[
 			}
 		}
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return eval.WriteFileAtomic(path, buf.Bytes())
 }
 
 // Float32ToF16 rounds x to the nearest IEEE half-precision value (ties to
@@ -153,7 +154,7 @@ func WriteCheckpoint(dir string, m *Model, bpe *BPE, dtype DType) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, model.ConfigFileName), append(js, '\n')); err != nil {
+	if err := eval.WriteFileAtomic(filepath.Join(dir, model.ConfigFileName), append(js, '\n')); err != nil {
 		return err
 	}
 	var ts []namedTensor
