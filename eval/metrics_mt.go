@@ -16,7 +16,9 @@ func BLEUMetric(opt sacrebleu.BLEUOptions) Metric {
 			}
 			return nil
 		},
-		Score: func(s []float64) float64 { return sacrebleu.BLEUScoreFromStats(sacrebleu.BLEUStatsFromFloats(s), opt).Score }}
+		Score: func(s []float64) float64 {
+			return sacrebleu.BLEUScoreFromStats(sacrebleu.BLEUStatsFromFloats(s), opt).Score
+		}}
 }
 
 // CHRFMetric is corpus chrF (sacreBLEU's definition, 0–100) as a Metric;
@@ -29,12 +31,16 @@ func CHRFMetric(opt sacrebleu.CHRFOptions) Metric {
 			}
 			return nil
 		},
-		Score: func(s []float64) float64 { return sacrebleu.CHRFScoreFromStats(sacrebleu.CHRFStatsFromFloats(s), opt).Score }}
+		Score: func(s []float64) float64 {
+			return sacrebleu.CHRFScoreFromStats(sacrebleu.CHRFStatsFromFloats(s), opt).Score
+		}}
 }
 
 // TERMetric is corpus TER (sacreBLEU's definition, 0–100, lower is
 // better) as a Metric; each document's statistics are TERStats.Floats().
 func TERMetric(opt sacrebleu.TEROptions) Metric {
 	return Metric{Name: "ter", Corpus: true, Options: opt, Width: 2,
-		Score: func(s []float64) float64 { return sacrebleu.TERScoreFromStats(sacrebleu.TERStatsFromFloats(s), opt).Score }}
+		Score: func(s []float64) float64 {
+			return sacrebleu.TERScoreFromStats(sacrebleu.TERStatsFromFloats(s), opt).Score
+		}}
 }
