@@ -20,7 +20,7 @@ func TestDrops(t *testing.T) {
 		// " \n" before the first heading: one whitespace chunk of two.
 		{"wikitext leading chunk", "wikitext2", "w.raw", " \n = A = \n \n x . \n", []Drop{{1, 2, "chunks between headings", wikiWhy}}, ""},
 		{"wikitext heading first", "wikitext2", "w.raw", " = A = \n \n x . \n = B = \n y \n", nil, ""},
-		{"wikitext all whitespace", "wikitext2", "w.raw", " \n \n\t\n", nil, "only whitespace"},
+		{"wikitext all whitespace", "wikitext2", "w.raw", " \n \n\t\n", nil, "only white"},
 		// Answers "", " " dropped; three non-empty kept.
 		{"qa empty aliases", "nq_open", "q.jsonl", `{"question": "who", "answer": ["a", "", "b"]}` + "\n" + `{"question": "what", "answer": [" ", "c"]}` + "\n",
 			[]Drop{{2, 5, "answers", qaWhy}}, ""},

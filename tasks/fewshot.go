@@ -103,15 +103,33 @@ func (s *sampler) draw(docID, exclude int, where string, f fit) ([]eval.Example,
 		}
 		s.short.Docs++
 		s.short.Fit = min(s.short.Fit, n)
+		// A prompt a little too long keeps its k examples and is cut
+		// from the left like any long context (the loglikelihood
+		// contract); one far beyond the window is never built.
+		if s.within(seq, 2*s.budget(f)) {
+			return s.pick(seq.First(s.k)), nil
+		}
 	}
 	return s.pick(seq.First(n)), nil
 }
 
-// err returns the *eval.ShotsError of the call when some document's
-// k-shot prompt did not fit the window, nil otherwise. Instances calls it
+// within reports whether the first s.k examples of seq cost at most limit
+// tokens by their own counts, so that rendering them stays bounded.
+func (s *sampler) within(seq *eval.FewShotDraw, limit int) bool {
+	sum := 0
+	for n := range s.k {
+		if sum += s.costOf(seq.First(n + 1)[n]); sum > limit {
+			return false
+		}
+	}
+	return true
+}
+
+// err returns the *eval.ShotsError of the call when no document's k-shot
+// prompt fits the window (k larger than can ever fit), nil otherwise. Instances calls it
 // after drawing for every document.
 func (s *sampler) err() error {
-	if s.short.Docs == 0 {
+	if s.short.Docs == 0 || s.short.Docs < s.docs {
 		return nil
 	}
 	e := s.short

@@ -179,7 +179,7 @@ func TestShotsBeyondWindow(t *testing.T) {
 	for i := range pool {
 		pool[i] = st.example(i)
 	}
-	fitAll := len(pool)
+	fitAll, fitAny := len(pool), 0
 	for i := range pool {
 		k := 0
 		for ; k < len(pool)-1; k++ {
@@ -192,7 +192,7 @@ func TestShotsBeyondWindow(t *testing.T) {
 				break
 			}
 		}
-		fitAll = min(fitAll, k)
+		fitAll, fitAny = min(fitAll, k), max(fitAny, k)
 	}
 	if fitAll < 1 {
 		t.Fatalf("no example fits every document in %d tokens: the case does not exercise the check", window)
@@ -207,8 +207,19 @@ func TestShotsBeyondWindow(t *testing.T) {
 			t.Errorf("%d-shot: requests differ with the window set", k)
 		}
 	}
+	// A k that fits some documents but not all runs (the long prompts are
+	// cut from the left like any long context); one that fits no document
+	// is refused.
+	if fitAny > fitAll {
+		if _, err := newTask(true).Instances(fitAny, 1234); err != nil {
+			t.Errorf("%d-shot fits some documents, yet: %v", fitAny, err)
+		}
+	}
+	if fitAny+1 >= len(pool) {
+		t.Fatalf("every k up to the pool size fits some document: the case does not exercise the refusal")
+	}
 	allocs := map[int]uint64{}
-	for _, k := range []int{fitAll + 1, 300} {
+	for _, k := range []int{fitAny + 1, 300} {
 		task := newTask(true)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -219,15 +230,15 @@ func TestShotsBeyondWindow(t *testing.T) {
 		if !errors.As(err, &se) {
 			t.Fatalf("%d-shot in a %d-token window: error %v, want an *eval.ShotsError", k, window, err)
 		}
-		if se.Fit != fitAll || se.Shots != k || se.Window != window || se.Total != len(pool) || se.Docs < 1 {
+		if se.Fit != fitAll || se.Shots != k || se.Window != window || se.Total != len(pool) || se.Docs != len(pool) {
 			t.Errorf("%d-shot: %+v, want Fit %d of %d documents", k, *se, fitAll, len(pool))
 		}
 		if msg := se.Error(); !strings.Contains(msg, fmt.Sprintf("use --shots %d", fitAll)) || !strings.Contains(msg, "--shots max") {
 			t.Errorf("message %q names neither the k that fits nor --shots max", msg)
 		}
 	}
-	if allocs[300] > 2*allocs[fitAll+1] {
-		t.Errorf("300-shot allocated %d bytes, %d-shot %d: building a prompt grows with k, not with the window", allocs[300], fitAll+1, allocs[fitAll+1])
+	if allocs[300] > 2*allocs[fitAny+1] {
+		t.Errorf("300-shot allocated %d bytes, %d-shot %d: building a prompt grows with k, not with the window", allocs[300], fitAny+1, allocs[fitAny+1])
 	}
-	t.Logf("fit %d; allocated %d bytes at k=%d, %d at k=300", fitAll, allocs[fitAll+1], fitAll+1, allocs[300])
+	t.Logf("fit %d (some document: %d); allocated %d bytes at k=%d, %d at k=300", fitAll, fitAny, allocs[fitAny+1], fitAny+1, allocs[300])
 }
