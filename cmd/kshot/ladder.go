@@ -9,8 +9,6 @@ import (
 	"github.com/kshot-eval/kshot/tasks/suite"
 )
 
-func init() { defaultJob = runLadderJob }
-
 // ladderShots are the shot counts of the default job's few-shot tasks.
 var ladderShots = []int{0, 1, 5}
 

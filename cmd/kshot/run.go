@@ -115,10 +115,6 @@ type runPlan struct {
 	plan       *suite.Plan // models × tasks × shots × seeds, checked by buildPlan
 }
 
-// defaultJob runs kshot's main job (the embedded ladder on the synthetic
-// suite) when `kshot run` gets no model, task or suite; set by ladder.go.
-var defaultJob func(p *runPlan, stdout, stderr io.Writer) error
-
 // parseShard parses "i/n".
 func parseShard(s string) (int, int, error) {
 	if s == "" {
@@ -239,9 +235,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	if len(p.models) == 0 && len(p.tasks) == 0 && defaultJob != nil {
-		p.plan = nil // the default job plans its own tasks
-		return defaultJob(p, stdout, stderr)
+	if len(p.models) == 0 && len(p.tasks) == 0 {
+		p.plan = nil                           // the default job plans its own tasks
+		return runLadderJob(p, stdout, stderr) // the main job: the embedded ladder on the synthetic suite
 	}
 	if len(p.models) == 0 {
 		return usageError{"--model is required (a checkpoint directory with config.json and model.safetensors), or give a suite file"}
