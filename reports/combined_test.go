@@ -48,7 +48,7 @@ func gpt2Runs(t *testing.T) (*Reference, []*Model) {
 	var paths []string
 	for _, i := range []int{2, 0, 3, 1} {
 		row := ref.Values[i]
-		paths = append(paths, writeTestRun(t, dir, testModel{name: ref.Models[i], params: ref.Params[i], fingerprint: ref.Models[i]},
+		paths = append(paths, writeTestRun(t, dir, testModel{Name: ref.Models[i], Params: ref.Params[i], Fingerprint: ref.Models[i]},
 			metricsTask("lambada_openai", "1.0", 5153, 5153,
 				metric("perplexity", false, row[col("lambada_ppl")], math.NaN()),
 				metric("acc", true, row[col("lambada_acc")]/100, 0.0065)),
@@ -140,10 +140,10 @@ func TestCombinedTableLikeGPT2Table3(t *testing.T) {
 
 func TestCombinedTableNotes(t *testing.T) {
 	dir := t.TempDir()
-	a := writeTestRun(t, dir, testModel{name: "a", params: 2e6},
+	a := writeTestRun(t, dir, testModel{Name: "a", Params: 2e6},
 		metricsTask("winograd", "1.0", 20, 273, metric("acc", true, 0.5, 0.1)),
 		metricsTask("piqa", "1.0", 100, 100, metric("acc", true, 0.6, 0.05)))
-	b := writeTestRun(t, dir, testModel{name: "b", params: 1e6},
+	b := writeTestRun(t, dir, testModel{Name: "b", Params: 1e6},
 		metricsTask("winograd", "2.0", 273, 273, metric("acc", true, 0.5, 0.03)))
 	runs, err := LoadRuns([]string{a, b})
 	if err != nil {

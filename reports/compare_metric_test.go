@@ -2,7 +2,6 @@ package reports
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,30 +9,11 @@ import (
 	"testing"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/results/resultstest"
 )
 
-// weightedRatio is a corpus metric registered only by this test (one
-// kshot does not know): Scale · Σa / Σb over documents (a, b).
-type weightedRatioOptions struct{ Scale float64 }
-
-func weightedRatio(o weightedRatioOptions) eval.Metric {
-	return eval.Metric{Name: "test_weighted_ratio", HigherIsBetter: true, Corpus: true, Options: o, Width: 2,
-		Score: func(s []float64) float64 { return o.Scale * s[0] / s[1] }}
-}
-
-func init() {
-	eval.RegisterMetric(eval.MetricDef{Name: "test_weighted_ratio", Kind: eval.CorpusKind, HigherIsBetter: true, Stderr: eval.StderrBootstrap,
-		New: func(raw json.RawMessage) (eval.Metric, error) {
-			o := weightedRatioOptions{Scale: 1}
-			if err := eval.DecodeOptions(raw, &o); err != nil {
-				return eval.Metric{}, err
-			}
-			return weightedRatio(o), nil
-		}})
-}
-
 func ratioTaskResult(scale float64, docs [][2]float64) eval.TaskResult {
-	m := weightedRatio(weightedRatioOptions{Scale: scale})
+	m := resultstest.Ratio(resultstest.RatioOptions{Scale: scale})
 	r := eval.TaskResult{Key: "ratio", Spec: eval.TaskSpec{Name: "ratio", Version: "1", Metrics: []eval.Metric{m}},
 		NDocs: len(docs), NTotal: len(docs), RequestHash: "hash-ratio"}
 	var stats [][]float64
@@ -42,7 +22,7 @@ func ratioTaskResult(scale float64, docs [][2]float64) eval.TaskResult {
 		stats = append(stats, st)
 		r.Samples = append(r.Samples, eval.Sample{DocID: i, Doc: map[string]any{"i": i}, Target: "t",
 			Arguments: []eval.Request{eval.Rolling{Text: "t"}}, Responses: []eval.Response{eval.RollingResult{LogProb: -1, Tokens: 1}},
-			Metrics: map[string]float64{}, Stats: map[string][]float64{"test_weighted_ratio": st}})
+			Metrics: map[string]float64{}, Stats: map[string][]float64{resultstest.RatioName: st}})
 	}
 	r.Metrics = []eval.MetricResult{{Name: m.Name, HigherIsBetter: true, Aggregate: mustAggregate(m, stats, 100)}}
 	return r
@@ -55,9 +35,9 @@ func ratioTaskResult(scale float64, docs [][2]float64) eval.TaskResult {
 // Different options on the two sides are not comparable.
 func TestCompareRebuildsMetricFromFile(t *testing.T) {
 	dir := t.TempDir()
-	base := writeTestRun(t, dir, testModel{name: "base", params: 1}, ratioTaskResult(100, [][2]float64{{1, 10}, {2, 10}, {3, 10}}))
-	nw := writeTestRun(t, dir, testModel{name: "new", params: 1}, ratioTaskResult(100, [][2]float64{{2, 10}, {2, 10}, {4, 10}}))
-	other := writeTestRun(t, dir, testModel{name: "other", params: 1}, ratioTaskResult(1, [][2]float64{{2, 10}, {2, 10}, {4, 10}}))
+	base := writeTestRun(t, dir, testModel{Name: "base", Params: 1}, ratioTaskResult(100, [][2]float64{{1, 10}, {2, 10}, {3, 10}}))
+	nw := writeTestRun(t, dir, testModel{Name: "new", Params: 1}, ratioTaskResult(100, [][2]float64{{2, 10}, {2, 10}, {4, 10}}))
+	other := writeTestRun(t, dir, testModel{Name: "other", Params: 1}, ratioTaskResult(1, [][2]float64{{2, 10}, {2, 10}, {4, 10}}))
 	c := Compare(readTestModel(t, base), readTestModel(t, nw), CompareOptions{Iterations: 200, Seed: 1})
 	r := c.Rows[0]
 	if r.Test != PairedBootstrapTest || math.Abs(r.Delta-20.0/3) > 1e-9 || r.Base.Value != 20 || math.Abs(r.New.Value-80.0/3) > 1e-9 {
@@ -75,7 +55,7 @@ func TestCompareRebuildsMetricFromFile(t *testing.T) {
 // vector used to panic with index out of range).
 func FuzzCompareSamples(f *testing.F) {
 	dir := f.TempDir()
-	base := writeTestRun(f, filepath.Join(dir, "base"), testModel{name: "m", params: 5},
+	base := writeTestRun(f, filepath.Join(dir, "base"), testModel{Name: "m", Params: 5},
 		binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0, 1}), perplexityTask("lambada", "1.0", []float64{-1, -2, -3}))
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(base), "samples_*"))
 	for _, p := range files {

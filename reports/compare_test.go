@@ -39,8 +39,8 @@ func mcnemarPair(b, c int) (base, new []float64) {
 func compareModels(t *testing.T, base, new []eval.TaskResult, dropNewSamples bool) (*Model, *Model) {
 	t.Helper()
 	dir := t.TempDir()
-	bp := writeTestRun(t, dir, testModel{name: "base", params: 117e6, fingerprint: "fb"}, base...)
-	np := writeTestRun(t, dir, testModel{name: "new", params: 117e6, fingerprint: "fn"}, new...)
+	bp := writeTestRun(t, dir, testModel{Name: "base", Params: 117e6, Fingerprint: "fb"}, base...)
+	np := writeTestRun(t, dir, testModel{Name: "new", Params: 117e6, Fingerprint: "fn"}, new...)
 	if dropNewSamples {
 		files, _ := filepath.Glob(filepath.Join(dir, "new", "samples_*"))
 		for _, f := range files {
@@ -176,7 +176,7 @@ func TestCompareCaveats(t *testing.T) {
 			tasks = append(tasks, binaryTask(name, "1.0", 0, "acc", true, b8))
 		}
 		dir := t.TempDir()
-		p := writeTestRun(t, dir, testModel{name: "m", params: 1, fingerprint: "same"}, tasks...)
+		p := writeTestRun(t, dir, testModel{Name: "m", Params: 1, Fingerprint: "same"}, tasks...)
 		m := readTestModel(t, p)
 		c := Compare(m, m, CompareOptions{})
 		w := strings.Join(c.Warnings, "\n")

@@ -19,10 +19,10 @@ func reportRuns(t *testing.T) []string {
 	dir := t.TempDir()
 	small := binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0, 1, 0})
 	small.Samples[0].Target = " see https://example.org/page"
-	a := writeTestRun(t, dir, testModel{name: "small", params: 1e6, fingerprint: "fa"}, small,
+	a := writeTestRun(t, dir, testModel{Name: "small", Params: 1e6, Fingerprint: "fa"}, small,
 		binaryTask("winograd", "1.0", 1, "acc", true, []float64{1, 1, 0, 0}),
 		perplexityTask("lambada_openai", "1.0", []float64{-3, -4, -5}))
-	b := writeTestRun(t, dir, testModel{name: "large", params: 8e6, fingerprint: "fb"},
+	b := writeTestRun(t, dir, testModel{Name: "large", Params: 8e6, Fingerprint: "fb"},
 		binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 1, 1, 0}),
 		binaryTask("winograd", "1.0", 1, "acc", true, []float64{1, 1, 1, 1}),
 		perplexityTask("lambada_openai", "1.0", []float64{-2, -3, -2.5}))

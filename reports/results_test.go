@@ -11,8 +11,8 @@ import (
 
 func TestLoadRuns(t *testing.T) {
 	dir := t.TempDir()
-	writeTestRun(t, dir, testModel{name: "b", params: 20}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
-	writeTestRun(t, dir, testModel{name: "a", params: 10}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 1}))
+	writeTestRun(t, dir, testModel{Name: "b", Params: 20}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
+	writeTestRun(t, dir, testModel{Name: "a", Params: 10}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 1}))
 	runs, err := LoadRuns([]string{dir})
 	if err != nil || len(runs) != 2 || runs[0].Model.Name != "a" || runs[1].Model.Name != "b" {
 		t.Fatalf("runs %v err %v", runs, err)
@@ -35,12 +35,12 @@ func TestMergeRuns(t *testing.T) {
 	dir := t.TempDir()
 	early := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	late := early.Add(time.Hour)
-	p1 := writeTestRun(t, dir, testModel{name: "big", params: 345e6, fingerprint: "f1", date: early},
+	p1 := writeTestRun(t, dir, testModel{Name: "big", Params: 345e6, Fingerprint: "f1", Date: early},
 		binaryTask("winograd", "1.0", 0, "acc", true, []float64{0, 0}), binaryTask("piqa", "1.0", 0, "acc", true, []float64{1}))
-	p2 := writeTestRun(t, filepath.Join(dir, "later"), testModel{name: "big", params: 345e6, fingerprint: "f1", date: late},
+	p2 := writeTestRun(t, filepath.Join(dir, "later"), testModel{Name: "big", Params: 345e6, Fingerprint: "f1", Date: late},
 		binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 1}))
-	p3 := writeTestRun(t, dir, testModel{name: "small", params: 117e6, fingerprint: "f2"}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1}))
-	p4 := writeTestRun(t, filepath.Join(dir, "other"), testModel{name: "small", params: 117e6, fingerprint: "f3abcdef99"}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1}))
+	p3 := writeTestRun(t, dir, testModel{Name: "small", Params: 117e6, Fingerprint: "f2"}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1}))
+	p4 := writeTestRun(t, filepath.Join(dir, "other"), testModel{Name: "small", Params: 117e6, Fingerprint: "f3abcdef99"}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1}))
 	runs, err := LoadRuns([]string{p2, p1, p3, p4})
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 func TestReadRunRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	date := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-	path := writeTestRun(t, dir, testModel{name: "gpt2", params: 124439808, fingerprint: "abc123", date: date},
+	path := writeTestRun(t, dir, testModel{Name: "gpt2", Params: 124439808, Fingerprint: "abc123", Date: date},
 		binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0, 1, 1}),
 		binaryTask("winograd", "1.0", 5, "acc", true, []float64{1}),
 		perplexityTask("lambada_openai", "2.1", []float64{-1, -2, -3}))
@@ -83,7 +83,7 @@ func TestReadRunRoundTrip(t *testing.T) {
 
 func TestReadRunMissingSamples(t *testing.T) {
 	dir := t.TempDir()
-	path := writeTestRun(t, dir, testModel{name: "m", params: 10}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
+	path := writeTestRun(t, dir, testModel{Name: "m", Params: 10}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
 	samples, _ := filepath.Glob(filepath.Join(dir, "m", "samples_*"))
 	for _, s := range samples {
 		os.Remove(s)
@@ -185,7 +185,7 @@ func TestParseSamplesErrors(t *testing.T) {
 
 func FuzzParseResults(f *testing.F) {
 	dir := f.TempDir()
-	path := writeTestRun(f, dir, testModel{name: "m", params: 5}, binaryTask("winograd", "1.0", 1, "acc", true, []float64{1, 0}))
+	path := writeTestRun(f, dir, testModel{Name: "m", Params: 5}, binaryTask("winograd", "1.0", 1, "acc", true, []float64{1, 0}))
 	data, _ := os.ReadFile(path)
 	f.Add(data)
 	f.Add([]byte(`{"results": {"a": {"acc,none": "N/A"}}, "model_name": "m", "versions": {"a": 2}}`))
@@ -203,7 +203,7 @@ func FuzzParseResults(f *testing.F) {
 
 func FuzzParseSamples(f *testing.F) {
 	dir := f.TempDir()
-	writeTestRun(f, dir, testModel{name: "m", params: 5}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
+	writeTestRun(f, dir, testModel{Name: "m", Params: 5}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
 	files, _ := filepath.Glob(filepath.Join(dir, "m", "samples_*"))
 	data, _ := os.ReadFile(files[0])
 	f.Add(data)

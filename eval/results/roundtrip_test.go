@@ -12,34 +12,14 @@ import (
 	"time"
 
 	"github.com/kshot-eval/kshot/eval"
+	"github.com/kshot-eval/kshot/eval/results/resultstest"
 )
 
-// scaledRatio is a corpus metric registered only by this test: Scale ·
-// Σa / Σb over documents with statistics (a, b). It stands for a metric
-// added to kshot after the readers were written.
-type scaledRatioOptions struct{ Scale float64 }
-
-func scaledRatio(o scaledRatioOptions) eval.Metric {
-	return eval.Metric{Name: "test_scaled_ratio", HigherIsBetter: true, Corpus: true, Options: o, Width: 2,
-		Score: func(s []float64) float64 { return o.Scale * s[0] / s[1] }}
-}
-
-func init() {
-	eval.RegisterMetric(eval.MetricDef{Name: "test_scaled_ratio", Kind: eval.CorpusKind, HigherIsBetter: true, Stderr: eval.StderrBootstrap,
-		New: func(raw json.RawMessage) (eval.Metric, error) {
-			o := scaledRatioOptions{Scale: 1}
-			if err := eval.DecodeOptions(raw, &o); err != nil {
-				return eval.Metric{}, err
-			}
-			return scaledRatio(o), nil
-		}})
-}
-
-// ratioTask evaluates docs (a, b) with test_scaled_ratio at scale 100 and
+// ratioTask evaluates docs (a, b) with resultstest.Ratio at scale 100 and
 // a mean acc, keeping the documents of shard i of n.
 func ratioTask(t *testing.T, docs [][2]float64, i, n int) eval.TaskResult {
 	t.Helper()
-	ratio, acc := scaledRatio(scaledRatioOptions{Scale: 100}), eval.Mean("acc", true)
+	ratio, acc := resultstest.Ratio(resultstest.RatioOptions{Scale: 100}), eval.Mean("acc", true)
 	r := eval.TaskResult{Key: "ratio", Spec: eval.TaskSpec{Name: "ratio", Version: "1", Metrics: []eval.Metric{ratio, acc}}, NTotal: len(docs)}
 	var hashes []string
 	var rs, as [][]float64
@@ -49,8 +29,8 @@ func ratioTask(t *testing.T, docs [][2]float64, i, n int) eval.TaskResult {
 		if !eval.InShard(id, i, n) {
 			continue
 		}
-		st := map[string][]float64{"test_scaled_ratio": {d[0], d[1]}, "acc": eval.MeanStats(eval.Bool(d[0] > d[1]/2))}
-		rs, as = append(rs, st["test_scaled_ratio"]), append(as, st["acc"])
+		st := map[string][]float64{resultstest.RatioName: {d[0], d[1]}, "acc": eval.MeanStats(eval.Bool(d[0] > d[1]/2))}
+		rs, as = append(rs, st[resultstest.RatioName]), append(as, st["acc"])
 		r.Samples = append(r.Samples, eval.Sample{DocID: id, Doc: map[string]any{"id": id}, Target: "t",
 			Arguments: []eval.Request{eval.Loglikelihood{Context: "c", Continuation: " t"}},
 			Responses: []eval.Response{eval.LoglikelihoodResult{LogProb: -1}},
@@ -91,7 +71,7 @@ func TestCorpusMetricRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mv, _ := run.Tasks[0].Metric("test_scaled_ratio")
+	mv, _ := run.Tasks[0].Metric(resultstest.RatioName)
 	var opts bytes.Buffer
 	if mv.Spec != nil {
 		json.Compact(&opts, mv.Spec.Options)
@@ -103,7 +83,7 @@ func TestCorpusMetricRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.Score(eval.SumStats(statsOf(run.Tasks[0], "test_scaled_ratio"), nil)); got != 25 {
+	if got := m.Score(eval.SumStats(statsOf(run.Tasks[0], resultstest.RatioName), nil)); got != 25 {
 		t.Errorf("rebuilt metric scores %v, want 25", got)
 	}
 	var shards []*Shard
@@ -123,13 +103,13 @@ func TestCorpusMetricRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	wf := run.File
-	for _, k := range []string{"test_scaled_ratio,none", "test_scaled_ratio_stderr,none", "acc,none", "acc_stderr,none"} {
+	for _, k := range []string{resultstest.RatioName + ",none", resultstest.RatioName + "_stderr,none", "acc,none", "acc_stderr,none"} {
 		if got, want := merged.Results["ratio"].Values[k], wf.Results["ratio"].Values[k]; got != want {
 			t.Errorf("merged %s = %v, whole run %v", k, got, want)
 		}
 	}
-	if merged.Results["ratio"].Values["test_scaled_ratio,none"] != 25 {
-		t.Errorf("merged value %v, want 25", merged.Results["ratio"].Values["test_scaled_ratio,none"])
+	if merged.Results["ratio"].Values[resultstest.RatioName+",none"] != 25 {
+		t.Errorf("merged value %v, want 25", merged.Results["ratio"].Values[resultstest.RatioName+",none"])
 	}
 	// The merged files are the whole run's apart from dates and run settings.
 	mp, err := WriteFiles(filepath.Join(dir, "merged"), MergedStamp(merged), merged, samples)

@@ -16,26 +16,27 @@ const module = "github.com/kshot-eval/kshot"
 // allowed lists, per package, the import path prefixes it may use besides
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
-	"eval":                {"gonum.org/v1/gonum", module + "/eval/sacrebleu", module + "/internal/suggest"},
-	"eval/sacrebleu":      {},
-	"eval/results":        {module + "/eval"},
-	"eval/cache":          {module + "/eval", "modernc.org/sqlite"},
-	"datasets":            {"github.com/parquet-go/parquet-go", module + "/internal/suggest"}, // not datasets/hub: readers do no network
-	"datasets/synth":      {},
-	"datasets/hub":        {module + "/internal/suggest"},
-	"tasks":               {module + "/eval", module + "/datasets", module + "/internal/suggest"},
-	"tasks/suite":         {module + "/eval", module + "/tasks", module + "/internal/suggest", "go.yaml.in/yaml/v3"},
-	"model":               {module + "/eval", module + "/internal/kernels", module + "/internal/suggest", "golang.org/x/sys", "golang.org/x/text"},
-	"model/apilm":         {module + "/eval"},
-	"model/serve":         {module + "/eval", module + "/model"},
-	"model/train":         {module + "/eval", module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
-	"model/ladder":        {},
-	"reports":             {module + "/eval", module + "/eval/results", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
-	"internal/kernels":    {"golang.org/x/sys"},
-	"internal/sharedtest": {},
-	"internal/suggest":    {},
-	"internal/deps":       {},
-	"internal/apiparity":  {module + "/eval", module + "/model", module + "/tasks", module + "/model/apilm", module + "/model/serve"},
+	"eval":                     {"gonum.org/v1/gonum", module + "/eval/sacrebleu", module + "/internal/suggest"},
+	"eval/sacrebleu":           {},
+	"eval/results":             {module + "/eval"},
+	"eval/results/resultstest": {module + "/eval"},
+	"eval/cache":               {module + "/eval", "modernc.org/sqlite"},
+	"datasets":                 {"github.com/parquet-go/parquet-go", module + "/internal/suggest"}, // not datasets/hub: readers do no network
+	"datasets/synth":           {},
+	"datasets/hub":             {module + "/internal/suggest"},
+	"tasks":                    {module + "/eval", module + "/datasets", module + "/internal/suggest"},
+	"tasks/suite":              {module + "/eval", module + "/tasks", module + "/internal/suggest", "go.yaml.in/yaml/v3"},
+	"model":                    {module + "/eval", module + "/internal/kernels", module + "/internal/suggest", "golang.org/x/sys", "golang.org/x/text"},
+	"model/apilm":              {module + "/eval"},
+	"model/serve":              {module + "/eval", module + "/model"},
+	"model/train":              {module + "/eval", module + "/internal/kernels", module + "/model", module + "/datasets/synth"},
+	"model/ladder":             {},
+	"reports":                  {module + "/eval", module + "/eval/results", "github.com/olekukonko/tablewriter", "gonum.org/v1/plot", "gonum.org/v1/gonum"},
+	"internal/kernels":         {"golang.org/x/sys"},
+	"internal/sharedtest":      {},
+	"internal/suggest":         {},
+	"internal/deps":            {},
+	"internal/apiparity":       {module + "/eval", module + "/model", module + "/tasks", module + "/model/apilm", module + "/model/serve"},
 }
 
 func isStdlib(path string) bool {
