@@ -318,21 +318,7 @@ func ReadRun(path string) (*Run, error) {
 // against the metric it belongs to, when the metric can be rebuilt.
 func readTaskSamples(r io.Reader, path string, t *TaskRun) ([]SampleRecord, error) {
 	sc := newStatsChecker(t.Metrics)
-	sr := NewSampleReader(r, path)
-	var out []SampleRecord
-	for {
-		l, err := sr.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := sc.check(path, sr.Line(), l); err != nil {
-			return nil, err
-		}
-		out = append(out, l.Record())
-	}
+	return readSamples(r, path, func(line int, l SampleLine) error { return sc.check(path, line, l) })
 }
 
 // statsChecker checks the statistics vectors of a task's samples: each

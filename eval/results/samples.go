@@ -105,6 +105,12 @@ func (l SampleLine) Record() SampleRecord {
 
 // ParseSamples reads a whole samples stream; path is used in errors only.
 func ParseSamples(r io.Reader, path string) ([]SampleRecord, error) {
+	return readSamples(r, path, nil)
+}
+
+// readSamples reads a whole samples stream, calling check (when not nil)
+// on each line with its line number before keeping it.
+func readSamples(r io.Reader, path string, check func(line int, l SampleLine) error) ([]SampleRecord, error) {
 	sr := NewSampleReader(r, path)
 	var out []SampleRecord
 	for {
@@ -114,6 +120,11 @@ func ParseSamples(r io.Reader, path string) ([]SampleRecord, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if check != nil {
+			if err := check(sr.Line(), l); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, l.Record())
 	}
