@@ -96,33 +96,35 @@ func (s *sampler) draw(docID, exclude int, where string, f fit) ([]eval.Example,
 	if s.k == 0 || !s.checked() {
 		return s.pick(seq.First(s.k)), nil
 	}
-	n := s.fits(seq, f)
+	// A prompt a little too long keeps its k examples and is cut from
+	// the left like any long context (the loglikelihood contract); one
+	// whose examples alone pass twice the window is never rendered.
+	bound := 2 * s.budget(f)
+	cost := s.examplesCost(seq, bound)
+	n := s.fits(seq, f, cost)
 	if n < s.k {
 		if s.short.Docs == 0 {
 			s.short.First = docID
 		}
 		s.short.Docs++
 		s.short.Fit = min(s.short.Fit, n)
-		// A prompt a little too long keeps its k examples and is cut
-		// from the left like any long context (the loglikelihood
-		// contract); one far beyond the window is never built.
-		if s.within(seq, 2*s.budget(f)) {
+		if cost <= bound {
 			return s.pick(seq.First(s.k)), nil
 		}
 	}
 	return s.pick(seq.First(n)), nil
 }
 
-// within reports whether the first s.k examples of seq cost at most limit
-// tokens by their own counts, so that rendering them stays bounded.
-func (s *sampler) within(seq *eval.FewShotDraw, limit int) bool {
+// examplesCost returns the summed token counts of the first s.k examples
+// of seq, stopping as soon as the sum passes limit.
+func (s *sampler) examplesCost(seq *eval.FewShotDraw, limit int) int {
 	sum := 0
 	for n := range s.k {
 		if sum += s.costOf(seq.First(n + 1)[n]); sum > limit {
-			return false
+			break
 		}
 	}
-	return true
+	return sum
 }
 
 // err returns the *eval.ShotsError of the call when no document's k-shot
@@ -146,20 +148,14 @@ func (s *sampler) pick(idx []int) []eval.Example {
 }
 
 // fits returns s.k when the prompt with the first s.k examples of seq
-// fits the window, else the largest n < s.k whose prompt does (pack). It
-// renders the s.k-shot prompt only when the examples' own token counts
+// fits the window, else the largest n < s.k whose prompt does (pack).
+// cost is examplesCost of seq with a limit of at least the budget: the
+// s.k-shot prompt is rendered only when the examples' own token counts
 // leave room for it, so a k far beyond the window costs no more than the
 // window.
-func (s *sampler) fits(seq *eval.FewShotDraw, f fit) int {
+func (s *sampler) fits(seq *eval.FewShotDraw, f fit, cost int) int {
 	budget := s.budget(f)
-	sum := 0
-	for n := range s.k {
-		sum += s.costOf(seq.First(n + 1)[n])
-		if sum > budget {
-			return s.pack(seq, f, s.k)
-		}
-	}
-	if s.win.Count(s.render(seq.First(s.k), f.tail)) <= budget {
+	if cost <= budget && s.win.Count(s.render(seq.First(s.k), f.tail)) <= budget {
 		return s.k
 	}
 	return s.pack(seq, f, s.k)
