@@ -157,7 +157,7 @@ func FuzzTokenizerFiles(f *testing.F) {
 		for _, m := range sharedtest.Damage(merges) {
 			f.Add(vocab, m, pair)
 		}
-		for _, m := range sharedtest.Corrupted(f, 4096, "data/gpt2_tokenizer/vocab.bpe", "fixtures/models/openai-gpt-tiny/merges.txt") {
+		for _, m := range sharedtest.Corrupted(f, 4096, "data/gpt2_tokenizer/vocab.bpe", "fixtures/models/gpt2-tiny/merges.txt") {
 			f.Add(vocab, m, pair)
 		}
 		for _, v := range sharedtest.Corrupted(f, 4096, "data/gpt2_tokenizer/encoder.json", "data/tiny_gpt2/vocab.json") {
