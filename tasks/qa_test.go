@@ -141,7 +141,7 @@ func TestWMTGPT3Variant(t *testing.T) {
 		t.Errorf("one-shot context %q", g.Context)
 	}
 	task, _ := New("wmt14_fr_en", Options{DataPath: src, Variant: WMTVariantGPT3})
-	if v := task.Spec().Version; v != "1.0-gpt3" {
+	if v := task.Spec().Version; v != "1.1-gpt3" {
 		t.Errorf("version %q", v)
 	}
 }

@@ -76,7 +76,7 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 		return nil, err
 	}
 	t := &wmtTask{variant: variant, src: src, tgt: tgt}
-	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
+	t.spec = eval.TaskSpec{Name: name, Version: "1.1-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
 		// lm-evaluation-harness's wmt14 tasks report bleu, ter and chrf.
 		Metrics: []eval.Metric{eval.BLEUMetric(sacrebleu.BLEUOptions{}), eval.TERMetric(sacrebleu.TEROptions{}), eval.CHRFMetric(sacrebleu.CHRFOptions{})}}
 	for _, p := range pairs {
