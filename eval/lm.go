@@ -59,9 +59,10 @@ type TokenScorer interface {
 	Generate(ctx context.Context, reqs []TokenGenerate, stop func(i int, generated []int) bool) ([][]int, error)
 }
 
-// TokenGenerate is one greedy generation at the token level.
+// TokenGenerate is one generation at the token level.
 type TokenGenerate struct {
 	Prompt   []int
-	MaxNew   int   // generation budget, tokens
-	BanFirst []int // tokens that may not be generated first
+	MaxNew   int      // generation budget, tokens
+	BanFirst []int    // tokens that may not be generated first
+	Decoding Decoding // the zero value is greedy
 }

@@ -82,9 +82,10 @@ type ChoiceResult struct {
 	Options []LoglikelihoodResult
 }
 
-// Generate asks for a greedy continuation of Context that stops before the
-// first occurrence of any string in Until (the end-of-text token always
-// stops generation) or after MaxTokens tokens (0 means 256).
+// Generate asks for a continuation of Context, greedy unless Decoding says
+// otherwise, that stops before the first occurrence of any string in Until
+// (the end-of-text token always stops generation) or after MaxTokens
+// tokens (0 means 256).
 type Generate struct {
 	Context   string
 	Until     []string
@@ -94,6 +95,8 @@ type Generate struct {
 	// capitalised) is banned at the first step. The GPT-2 paper's LAMBADA
 	// stop-word filter uses it.
 	Exclude []string
+	// Decoding is the token-picking rule; the zero value is greedy.
+	Decoding Decoding `json:",omitzero"`
 }
 
 // GenerateResult is the answer to a Generate request.

@@ -43,7 +43,11 @@ func requestsJSON(reqs []Request) []requestJSON {
 		case Rolling:
 			out[i] = requestJSON{"loglikelihood_rolling", map[string]any{"text": r.Text, "stride": r.Stride}}
 		case Generate:
-			out[i] = requestJSON{"generate_until", map[string]any{"context": r.Context, "until": r.Until, "max_gen_toks": r.MaxTokens}}
+			args := map[string]any{"context": r.Context, "until": r.Until, "max_gen_toks": r.MaxTokens}
+			if !r.Decoding.IsGreedy() {
+				args["decoding"] = r.Decoding
+			}
+			out[i] = requestJSON{"generate_until", args}
 		default:
 			panic(fmt.Sprintf("eval: unknown request type %T", r))
 		}

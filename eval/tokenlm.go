@@ -173,7 +173,7 @@ func (m *TokenLM) Rolling(ctx context.Context, reqs []Rolling) ([]RollingResult,
 	return out, nil
 }
 
-// Generate implements LanguageModel: greedy decoding, the context cut from
+// Generate implements LanguageModel: each request decoded by its rule, the context cut from
 // the left to leave room for the generation budget.
 func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResult, error) {
 	maxLen := m.scorer.MaxLength()
@@ -194,7 +194,10 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 		if keep := maxLen - budget; len(p) > keep {
 			p = p[len(p)-keep:]
 		}
-		treqs[i] = TokenGenerate{Prompt: p, MaxNew: budget, BanFirst: m.bannedTokens(r.Exclude)}
+		if err := r.Decoding.Validate(); err != nil {
+			return nil, fmt.Errorf("request %d: %w", i, err)
+		}
+		treqs[i] = TokenGenerate{Prompt: p, MaxNew: budget, BanFirst: m.bannedTokens(r.Exclude), Decoding: r.Decoding}
 	}
 	eot := m.tok.EOT()
 	stop := func(i int, gen []int) bool {

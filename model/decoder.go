@@ -296,6 +296,9 @@ func (d *Decoder) Generate(ctx context.Context, reqs []eval.TokenGenerate, stop 
 		if err := d.checkTokens(p); err != nil {
 			return nil, fmt.Errorf("prompt %d: %w", i, err)
 		}
+		if !r.Decoding.IsGreedy() {
+			return nil, fmt.Errorf("prompt %d: decoding rule %s is not available in the built-in decoder yet: use greedy decoding", i, r.Decoding)
+		}
 		for _, t := range r.BanFirst {
 			if t < 0 || t >= V {
 				return nil, fmt.Errorf("prompt %d: banned token %d out of range [0, %d)", i, t, V)

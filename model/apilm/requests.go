@@ -320,6 +320,9 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 		if len(r.Exclude) > 0 {
 			return nil, fmt.Errorf("apilm: %s: banning %d words (e.g. %q) at the first generated token cannot be expressed through the completions API, whose logit_bias applies to every token: run this task with the built-in decoder", desc, len(r.Exclude), r.Exclude[0])
 		}
+		if !r.Decoding.IsGreedy() {
+			return nil, fmt.Errorf("apilm: %s: decoding rule %s is not passed to API servers yet: use greedy decoding", desc, r.Decoding)
+		}
 		budget := r.MaxTokens
 		if budget <= 0 {
 			budget = eval.DefaultMaxGenTokens

@@ -1,0 +1,103 @@
+package eval
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Decoding is the rule a Generate request picks its tokens by. The zero
+// value is greedy decoding (argmax at every step), today's default; it is
+// left out of request JSON so that greedy requests hash as before.
+//
+// Method "beam" keeps BeamWidth hypotheses and ranks finished ones by
+// log p / lp(|Y|) with the T5 length penalty lp = ((5+|Y|)/6)^LengthPenalty.
+// Method "sample" draws each token from the distribution at Temperature,
+// restricted to the TopK most likely tokens (0 = all) and to the smallest
+// set whose probability reaches TopP (1 = all), from a generator seeded by
+// Seed and the request alone, so the same seed gives the same tokens
+// whatever the batch size or thread count.
+type Decoding struct {
+	Method        string  `json:"method,omitempty"` // "", "greedy", "beam" or "sample"
+	BeamWidth     int     `json:"beam_width,omitempty"`
+	LengthPenalty float64 `json:"length_penalty,omitempty"`
+	Temperature   float64 `json:"temperature,omitempty"`
+	TopK          int     `json:"top_k,omitempty"`
+	TopP          float64 `json:"top_p,omitempty"`
+	Seed          int64   `json:"seed,omitempty"`
+}
+
+// The decoding methods.
+const (
+	DecodeGreedy = "greedy"
+	DecodeBeam   = "beam"
+	DecodeSample = "sample"
+)
+
+// IsGreedy reports whether d is greedy decoding.
+func (d Decoding) IsGreedy() bool { return d.Method == "" || d.Method == DecodeGreedy }
+
+// Validate returns a one-line error naming the first field out of range.
+func (d Decoding) Validate() error {
+	switch d.Method {
+	case "", DecodeGreedy:
+		if d != (Decoding{Method: d.Method}) {
+			return fmt.Errorf("decoding: greedy decoding takes no beam or sampling parameters (got %s)", d.params())
+		}
+	case DecodeBeam:
+		if d.BeamWidth < 1 {
+			return fmt.Errorf("decoding: beam width %d is out of range: use 1 or more (the GPT-3 paper uses 4)", d.BeamWidth)
+		}
+		if d.LengthPenalty < 0 {
+			return fmt.Errorf("decoding: length penalty %g is out of range: use 0 or more (the GPT-3 paper uses 0.6)", d.LengthPenalty)
+		}
+		if d.Temperature != 0 || d.TopK != 0 || d.TopP != 0 {
+			return fmt.Errorf("decoding: beam search takes no temperature, top-k or top-p")
+		}
+	case DecodeSample:
+		if d.Temperature <= 0 {
+			return fmt.Errorf("decoding: temperature %g is out of range: sampling needs a temperature above 0 (greedy decoding is method %q)", d.Temperature, DecodeGreedy)
+		}
+		if d.TopK < 0 {
+			return fmt.Errorf("decoding: top-k %d is out of range: use 1 or more, or 0 for no top-k cut", d.TopK)
+		}
+		if !(d.TopP > 0 && d.TopP <= 1) {
+			return fmt.Errorf("decoding: top-p %g is out of range: use a value in (0, 1] (1 keeps every token)", d.TopP)
+		}
+		if d.BeamWidth != 0 || d.LengthPenalty != 0 {
+			return fmt.Errorf("decoding: sampling takes no beam width or length penalty")
+		}
+	default:
+		return fmt.Errorf("decoding: unknown method %q: use %q, %q or %q", d.Method, DecodeGreedy, DecodeBeam, DecodeSample)
+	}
+	return nil
+}
+
+// String is the rule as the results file records it: "greedy",
+// "beam(width=4,length_penalty=0.6)" or
+// "sample(temperature=1,top_k=2,top_p=1,seed=1234)".
+func (d Decoding) String() string {
+	if d.IsGreedy() {
+		return DecodeGreedy
+	}
+	return d.Method + "(" + d.params() + ")"
+}
+
+func (d Decoding) params() string {
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	var p []string
+	switch d.Method {
+	case DecodeBeam:
+		p = append(p, "width="+strconv.Itoa(d.BeamWidth), "length_penalty="+g(d.LengthPenalty))
+	case DecodeSample:
+		p = append(p, "temperature="+g(d.Temperature), "top_k="+strconv.Itoa(d.TopK), "top_p="+g(d.TopP), "seed="+strconv.FormatInt(d.Seed, 10))
+	default:
+		if d.BeamWidth != 0 {
+			p = append(p, "width="+strconv.Itoa(d.BeamWidth))
+		}
+		if d.Temperature != 0 || d.TopK != 0 || d.TopP != 0 || d.Seed != 0 {
+			p = append(p, "temperature="+g(d.Temperature), "top_k="+strconv.Itoa(d.TopK), "top_p="+g(d.TopP), "seed="+strconv.FormatInt(d.Seed, 10))
+		}
+	}
+	return strings.Join(p, ",")
+}
