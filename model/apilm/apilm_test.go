@@ -89,12 +89,14 @@ func TestRolling(t *testing.T) {
 	if got[0].LogProb != -4.5 || got[0].Tokens != 5 || got[1] != (eval.RollingResult{}) {
 		t.Errorf("whole text: %+v", got)
 	}
-	small := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 2})
+	// MaxLength is the server's window: a 3-token server window holds
+	// a scoring prompt of 2 predictions plus the token before them.
+	small := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 3})
 	if _, err := small.Rolling(context.Background(), []eval.Rolling{{Text: text}}); err == nil || !strings.Contains(err.Error(), "more than the 2-token window") {
 		t.Errorf("text longer than the window without a tokenizer: %v", err)
 	}
 	f.set(func(f *fakeAPI) { f.bodies = nil })
-	windows := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 2, Tokenizer: tok})
+	windows := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 3, Tokenizer: tok})
 	got, err = windows.Rolling(context.Background(), []eval.Rolling{{Text: text}})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +128,9 @@ func TestRolling(t *testing.T) {
 // TestGenerate checks the generation request and the client-side stop.
 func TestGenerate(t *testing.T) {
 	f := newFake(t, newWordTok())
-	m := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 100})
+	// A server window of 101 tokens: kshot's window is 100 (one token is
+	// kept for the scoring prompt's first token), the budget 99.
+	m := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 101})
 	got, err := m.Generate(context.Background(), []eval.Generate{
 		{Context: "Q: why?\nA:", Until: []string{"\n", ""}},
 		{Context: "", MaxTokens: 7},

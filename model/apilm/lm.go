@@ -56,6 +56,17 @@ type Config struct {
 	EchoMaxTokens int
 	// HTTPClient replaces the default client (whose timeout is Timeout).
 	HTTPClient *http.Client
+	// Probe is what Probe found out about the first endpoint (Open sets
+	// it). With it the model name may be left empty (the one model the
+	// server lists), the window comes from any source the probe found,
+	// scoring sends the max_tokens the server accepts, the window keeps
+	// room for the tokens a scoring request generates, and loglikelihood
+	// and rolling requests on a server without prompt log-probabilities
+	// are refused without a request, with the probe's reason.
+	Probe *Report
+	// Fingerprint, when set, pins the fingerprint of the served model in
+	// the cache key (--api-fingerprint) instead of the probe's.
+	Fingerprint string
 }
 
 // LM is an eval.LanguageModel served by OpenAI-compatible completions
@@ -68,6 +79,7 @@ type LM struct {
 	eotText  string
 	tokens   atomic.Int64
 	noPrompt atomic.Bool // an endpoint returned no prompt log-probabilities
+	refusal  error       // why scoring cannot work (from the probe), nil when it may
 }
 
 // endpoint is one server.
@@ -88,6 +100,9 @@ func New(cfg Config) (*LM, error) {
 	if len(cfg.Endpoints) == 0 {
 		return nil, errors.New("apilm: no endpoint: give the server's base URL, e.g. --model api:http://host:8000/v1")
 	}
+	if cfg.Model == "" && cfg.Probe != nil {
+		cfg.Model = cfg.Probe.Model
+	}
 	if cfg.Model == "" {
 		return nil, errors.New("apilm: no model name: give the name the server serves with --api-model (GET <base>/models lists them)")
 	}
@@ -105,6 +120,9 @@ func New(cfg Config) (*LM, error) {
 	}
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 500 * time.Millisecond
+	}
+	if cfg.Probe != nil && cfg.EchoMaxTokens == 0 {
+		cfg.EchoMaxTokens = cfg.Probe.EchoMaxTokens
 	}
 	if cfg.EchoMaxTokens < 0 {
 		return nil, fmt.Errorf("apilm: echo max_tokens %d is negative", cfg.EchoMaxTokens)
@@ -140,7 +158,16 @@ func New(cfg Config) (*LM, error) {
 			cards = append(cards, *c)
 		}
 	}
-	maxLen := cfg.MaxLength
+	// window is the server's context window: prompt plus generated
+	// tokens. kshot serve scores window+1 tokens with max_tokens 0; other
+	// servers count the whole prompt (window+1 tokens for a full
+	// scoring window) plus what a scoring request generates against it.
+	window, kshotServe := cfg.MaxLength, false
+	generates := cfg.EchoMaxTokens
+	if pr := cfg.Probe; pr != nil {
+		kshotServe = pr.Server == "kshot serve"
+		generates = max(generates, pr.ScoringGenerates)
+	}
 	fp, params := "", int64(0)
 	for i, c := range cards {
 		if i > 0 && (c.MaxModelLen != cards[0].MaxModelLen || c.Fingerprint != cards[0].Fingerprint) {
@@ -148,19 +175,38 @@ func New(cfg Config) (*LM, error) {
 				cfg.Model, cards[0].MaxModelLen, c.MaxModelLen, cards[0].Fingerprint, c.Fingerprint)
 		}
 		fp, params = c.Fingerprint, c.Parameters
-		if maxLen == 0 && c.MaxModelLen > 0 {
-			maxLen = c.MaxModelLen
-			if c.OwnedBy != "kshot" { // not kshot serve: prompt + generated tokens ≤ max_model_len
-				maxLen -= 1 + cfg.EchoMaxTokens
-			}
+		kshotServe = kshotServe || c.OwnedBy == "kshot"
+		if window == 0 && c.MaxModelLen > 0 {
+			window = c.MaxModelLen
+		}
+	}
+	if window == 0 && cfg.Probe != nil {
+		window = cfg.Probe.Window
+	}
+	maxLen := window
+	if window > 0 && !kshotServe {
+		maxLen = window - 1 - generates
+		if maxLen < 1 {
+			return nil, fmt.Errorf("apilm: a context window of %d tokens leaves no room to score a token (the server counts the prompt and %d generated token(s) against it): check --api-max-length", window, generates)
 		}
 	}
 	if maxLen <= 0 {
 		maxLen = DefaultMaxLength
 	}
 	m.cfg.MaxLength = maxLen
+	switch {
+	case cfg.Fingerprint != "":
+		fp = cfg.Fingerprint
+	case cfg.Probe != nil && fp == "":
+		fp = cfg.Probe.Fingerprint
+	case cfg.Probe != nil:
+		fp += "|" + cfg.Probe.Fingerprint
+	}
 	if fp == "" {
 		fp = "api:" + cfg.Model
+	}
+	if cfg.Probe != nil {
+		m.refusal = cfg.Probe.Refusal(eval.Loglikelihood{})
 	}
 	srcs := make([]string, len(m.eps))
 	for i, ep := range m.eps {
@@ -315,3 +361,30 @@ func (m *LM) CountTokens(text string) int {
 // CountsApprox implements eval.ApproxCounter: without a tokenizer
 // CountTokens is only an upper bound.
 func (m *LM) CountsApprox() bool { return m.cfg.Tokenizer == nil }
+
+// Open probes the server at cfg.Endpoints[0] (see Probe), then returns
+// New's LM configured with what the probe found.
+func Open(ctx context.Context, cfg Config) (*LM, error) {
+	if cfg.Probe == nil {
+		r, err := Probe(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Probe = r
+	}
+	return New(cfg)
+}
+
+// Report returns the probe's report, nil when the LM was made without
+// one.
+func (m *LM) Report() *Report { return m.cfg.Probe }
+
+// Refusal returns nil when requests of req's kind can run on the
+// server, else the reason they cannot (see Report.Refusal). Call it for
+// every task's request kinds before the first task starts.
+func (m *LM) Refusal(req eval.Request) error {
+	if m.cfg.Probe == nil {
+		return nil
+	}
+	return m.cfg.Probe.Refusal(req)
+}

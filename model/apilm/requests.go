@@ -210,6 +210,9 @@ func clip(s string, n int, tail bool) string {
 
 // scoreAll sends the echo requests and reads their answers.
 func (m *LM) scoreAll(ctx context.Context, plans []*scoring, descs []string) ([]scored, error) {
+	if m.refusal != nil {
+		return nil, m.refusal
+	}
 	if m.noPrompt.Load() {
 		return nil, fmt.Errorf("apilm: %w", ErrNoPromptLogprobs)
 	}
