@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/model"
 	"github.com/kshot-eval/kshot/model/apilm"
 )
@@ -23,44 +25,54 @@ type apiFlags struct {
 	maxLength     int
 	retries       int
 	timeout       time.Duration
+	fingerprint   string
 }
 
 // register adds the flags to fs.
 func (a *apiFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.model, "api-model", "", "with --model api:URL: the model name the server serves (GET URL/models lists them)")
+	fs.StringVar(&a.model, "api-model", "", "with --model api:URL: the model name the server serves (default: the one model GET URL/models lists)")
 	fs.Var(&a.endpoints, "endpoint", "with --model api:URL: another server of the same model; requests are spread over all (repeatable)")
 	fs.StringVar(&a.keyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key (never printed)")
 	fs.StringVar(&a.tokenizer, "api-tokenizer", "", "directory with the served model's tokenizer files: checks the server's tokenization, cuts long contexts and perplexity windows as the built-in decoder does")
 	fs.IntVar(&a.concurrency, "api-concurrency", 4, "requests in flight per endpoint")
 	fs.IntVar(&a.echoMaxTokens, "api-echo-max-tokens", 0, "max_tokens of scoring requests (1 for servers that refuse 0, e.g. recent vLLM)")
-	fs.IntVar(&a.maxLength, "api-max-length", 0, "context window in tokens (0: from the server's /models, else 2048)")
+	fs.IntVar(&a.maxLength, "api-max-length", 0, "the server's context window in tokens, prompt plus generated tokens (0: found by the probe, else 2048)")
 	fs.IntVar(&a.retries, "api-retries", 4, "retries of a request after 429, 5xx, a timeout or a refused connection (0: none)")
 	fs.DurationVar(&a.timeout, "api-timeout", 5*time.Minute, "time limit of one HTTP request")
+	fs.StringVar(&a.fingerprint, "api-fingerprint", "", "pin the served model's fingerprint in the request cache key (default: a hash of the server's answers to the probe)")
 }
 
 // isAPIModel reports whether a --model value names a served model.
 func isAPIModel(m string) bool { return strings.HasPrefix(m, "api:") }
 
-// openAPIModel connects to the model named by spec ("api:URL") with the
-// flags' settings.
+// openAPIModel probes the server named by spec ("api:URL") and connects
+// to its model with the flags' settings (apilm.Open).
 func openAPIModel(spec string, a *apiFlags) (*apilm.LM, error) {
-	if a.model == "" {
-		return nil, usageError{fmt.Sprintf("--model %s needs --api-model NAME, the model name the server serves", spec)}
+	cfg, err := apiConfig(spec, a)
+	if err != nil {
+		return nil, err
 	}
+	return apilm.Open(context.Background(), cfg)
+}
+
+// apiConfig checks the flags and turns them into apilm's configuration.
+func apiConfig(spec string, a *apiFlags) (apilm.Config, error) {
+	var none apilm.Config
 	switch {
 	case a.concurrency < 1:
-		return nil, usageError{fmt.Sprintf("--api-concurrency %d must be at least 1", a.concurrency)}
+		return none, usageError{fmt.Sprintf("--api-concurrency %d must be at least 1", a.concurrency)}
 	case a.echoMaxTokens < 0:
-		return nil, usageError{fmt.Sprintf("--api-echo-max-tokens %d is negative", a.echoMaxTokens)}
+		return none, usageError{fmt.Sprintf("--api-echo-max-tokens %d is negative", a.echoMaxTokens)}
 	case a.maxLength < 0:
-		return nil, usageError{fmt.Sprintf("--api-max-length %d is negative", a.maxLength)}
+		return none, usageError{fmt.Sprintf("--api-max-length %d is negative", a.maxLength)}
 	case a.retries < 0:
-		return nil, usageError{fmt.Sprintf("--api-retries %d is negative", a.retries)}
+		return none, usageError{fmt.Sprintf("--api-retries %d is negative", a.retries)}
 	case a.timeout <= 0:
-		return nil, usageError{fmt.Sprintf("--api-timeout %v must be positive", a.timeout)}
+		return none, usageError{fmt.Sprintf("--api-timeout %v must be positive", a.timeout)}
 	}
 	cfg := apilm.Config{Endpoints: append([]string{strings.TrimPrefix(spec, "api:")}, a.endpoints...), Model: a.model,
-		Concurrency: a.concurrency, Timeout: a.timeout, Retries: a.retries, EchoMaxTokens: a.echoMaxTokens, MaxLength: a.maxLength}
+		Concurrency: a.concurrency, Timeout: a.timeout, Retries: a.retries, EchoMaxTokens: a.echoMaxTokens, MaxLength: a.maxLength,
+		Fingerprint: a.fingerprint}
 	if a.retries == 0 {
 		cfg.Retries = -1
 	}
@@ -70,9 +82,51 @@ func openAPIModel(spec string, a *apiFlags) (*apilm.LM, error) {
 	if a.tokenizer != "" {
 		tok, err := model.LoadTokenizer(a.tokenizer)
 		if err != nil {
-			return nil, fmt.Errorf("--api-tokenizer: %w", err)
+			return none, fmt.Errorf("--api-tokenizer: %w", err)
 		}
 		cfg.Tokenizer = tok
 	}
-	return apilm.New(cfg)
+	return cfg, nil
+}
+
+// checkAPITasks refuses, before the first task starts, every task whose
+// requests the server cannot answer (a loglikelihood task on a server
+// without prompt log-probabilities), naming the task and the missing
+// capability. It looks at the request kinds of each task's zero-shot
+// instances.
+func checkAPITasks(lm *apilm.LM, seed uint64, tasks ...eval.Task) error {
+	var errs []string
+	for _, t := range tasks {
+		insts, err := t.Instances(0, seed)
+		if err != nil {
+			return err
+		}
+		var seen [3]bool // loglikelihood, rolling, generate
+		for _, in := range insts {
+			for _, r := range in.Requests {
+				var kind int
+				switch r.(type) {
+				case eval.Loglikelihood, eval.MultipleChoice:
+					kind = 0
+				case eval.Rolling:
+					kind = 1
+				case eval.Generate:
+					kind = 2
+				default:
+					panic(fmt.Sprintf("kshot: unknown request type %T", r))
+				}
+				if seen[kind] {
+					continue
+				}
+				seen[kind] = true
+				if err := lm.Refusal(r); err != nil {
+					errs = append(errs, fmt.Sprintf("task %s: %v", t.Spec().Name, err))
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
 }

@@ -33,7 +33,6 @@ func TestOpenAPIModelFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "needs --api-model"},
 		{[]string{"--api-model", "m", "--api-concurrency", "0"}, "--api-concurrency 0"},
 		{[]string{"--api-model", "m", "--api-retries", "-1"}, "--api-retries -1"},
 		{[]string{"--api-model", "m", "--api-timeout", "0s"}, "--api-timeout"},

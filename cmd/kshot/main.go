@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"train":    {"train a small GPT-2 (or the embedded ladder) on the synthetic corpus", cmdTrain},
 	"logprobs": {"print per-token log-probabilities of stdin sequences (JSONL)", cmdLogprobs},
 	"serve":    {"serve a model over the OpenAI-compatible completions API (/v1/completions)", cmdServe},
+	"probe":    {"ask an OpenAI-compatible server what it really does (log-probs, window, stop, chat)", cmdProbe},
 }
 
 // usageError is a command-line mistake: exit status 2.

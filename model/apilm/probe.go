@@ -75,10 +75,11 @@ type Report struct {
 // Refusal returns nil when requests of r's kind can run on the server,
 // else an error naming the missing capability, the servers that have it
 // and what still runs. It wraps ErrNoPromptLogprobs for loglikelihood
-// and rolling requests on a server without prompt log-probabilities.
+// (and multiple-choice) and rolling requests on a server without prompt
+// log-probabilities.
 func (r *Report) Refusal(req eval.Request) error {
 	switch req.(type) {
-	case eval.Loglikelihood, eval.Rolling:
+	case eval.Loglikelihood, eval.MultipleChoice, eval.Rolling:
 		if !r.PromptLogprobs {
 			why := "it ignores echo: true"
 			switch {
