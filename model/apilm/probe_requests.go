@@ -157,7 +157,7 @@ func (p *prober) stop(ctx context.Context, r *Report) {
 	_, b, _ := p.complete(ctx, req)
 	switch {
 	case b == nil:
-	case b.Choices[0].Text == want || b.Choices[0].Text == want+s: // some servers keep the stop string
+	case b.Choices[0].Text == want: // the stop string is left out, as OpenAI does
 		r.Stop = "honoured"
 	default:
 		r.Stop = "ignored"
