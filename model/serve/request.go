@@ -3,7 +3,10 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/kshot-eval/kshot/model"
 )
@@ -11,18 +14,21 @@ import (
 // completionRequest is the body of POST /v1/completions. Fields kshot
 // serve cannot honour are decoded so that they can be refused by name.
 type completionRequest struct {
-	Model            string             `json:"model"`
-	Prompt           json.RawMessage    `json:"prompt"`
-	MaxTokens        *int               `json:"max_tokens"`
-	Echo             bool               `json:"echo"`
-	Logprobs         *int               `json:"logprobs"`
-	Stop             json.RawMessage    `json:"stop"`
-	Temperature      *float64           `json:"temperature"`
-	TopP             *float64           `json:"top_p"`
-	TopK             *int               `json:"top_k"`
-	N                *int               `json:"n"`
-	BestOf           *int               `json:"best_of"`
-	Stream           bool               `json:"stream"`
+	Model         string          `json:"model"`
+	Prompt        json.RawMessage `json:"prompt"`
+	MaxTokens     *int            `json:"max_tokens"`
+	Echo          bool            `json:"echo"`
+	Logprobs      *int            `json:"logprobs"`
+	Stop          json.RawMessage `json:"stop"`
+	Temperature   *float64        `json:"temperature"`
+	TopP          *float64        `json:"top_p"`
+	TopK          *int            `json:"top_k"`
+	N             *int            `json:"n"`
+	BestOf        *int            `json:"best_of"`
+	Stream        bool            `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
 	PresencePenalty  *float64           `json:"presence_penalty"`
 	FrequencyPenalty *float64           `json:"frequency_penalty"`
 	LogitBias        map[string]float64 `json:"logit_bias"`
@@ -41,11 +47,13 @@ type params struct {
 }
 
 // requestError is a client mistake: HTTP status, OpenAI error type, the
-// parameter at fault and a message.
+// parameter at fault, OpenAI's error code (a string, "" for null) and a
+// message.
 type requestError struct {
 	status int
 	typ    string
 	param  string
+	code   string
 	msg    string
 }
 
@@ -58,6 +66,57 @@ func badRequest(param, format string, args ...any) *requestError {
 // defaultMaxTokens is OpenAI's default max_tokens for completions.
 const defaultMaxTokens = 16
 
+// maxStops is OpenAI's limit on stop strings.
+const maxStops = 4
+
+func modelNotFound(model, name string) *requestError {
+	return &requestError{status: 404, typ: "invalid_request_error", param: "model", code: "model_not_found",
+		msg: fmt.Sprintf("the model %q does not exist: this server serves %q", model, name)}
+}
+
+// decodeError turns a JSON decoding error into OpenAI's words: the
+// parameter at fault and the JSON type it needs, never a Go type name.
+func decodeError(err error) *requestError {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		want := jsonKind(te.Type)
+		if field == "logprobs" {
+			want += " from 0 to 5 on /v1/completions (true and false are /v1/chat/completions' logprobs)"
+		}
+		return badRequest(field, "%s must be %s, not %s", field, want, te.Value)
+	case errors.As(err, &se):
+		return badRequest("", "the request body is not valid JSON: %v at byte %d", se, se.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(f, "unrecognized request argument supplied: %s", f)
+	}
+	return badRequest("", "the request body is not valid JSON: %v", err)
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
+}
+
 // parseRequest decodes and validates a completions request body for a
 // model called name with a window of maxLen tokens. At most maxPrompts
 // prompts are accepted.
@@ -66,14 +125,16 @@ func parseRequest(body []byte, tok model.Tokenizer, name string, maxLen, maxProm
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return nil, badRequest("", "request body is not a valid completions request: %v", err)
+		return nil, decodeError(err)
 	}
 	if dec.More() {
 		return nil, badRequest("", "request body has data after the JSON object")
 	}
-	if req.Model != "" && req.Model != name {
-		return nil, &requestError{status: 404, typ: "invalid_request_error", param: "model",
-			msg: fmt.Sprintf("the model %q does not exist: this server serves %q", req.Model, name)}
+	if req.Model == "" {
+		return nil, badRequest("model", "you must provide a model parameter (this server serves %q)", name)
+	}
+	if req.Model != name {
+		return nil, modelNotFound(req.Model, name)
 	}
 	if e := checkGreedy(&req); e != nil {
 		return nil, e
@@ -98,6 +159,9 @@ func parseRequest(body []byte, tok model.Tokenizer, name string, maxLen, maxProm
 	stop, e := parseStop(req.Stop)
 	if e != nil {
 		return nil, e
+	}
+	if len(stop) > maxStops {
+		return nil, badRequest("stop", "%d stop strings: at most %d are allowed", len(stop), maxStops)
 	}
 	p.stop = stop
 	if p.prompts, e = parsePrompt(req.Prompt, tok, maxPrompts); e != nil {

@@ -136,10 +136,11 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/completions", s.completions)
 	mux.HandleFunc("GET /v1/models", s.models)
+	mux.HandleFunc("GET /v1/models/{id...}", s.model)
 	mux.HandleFunc("GET /health", s.health)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &requestError{status: 404, typ: "invalid_request_error",
-			msg: fmt.Sprintf("%s %s: not found (kshot serve answers POST /v1/completions, GET /v1/models and GET /health)", r.Method, r.URL.Path)})
+			msg: fmt.Sprintf("%s %s: not found (kshot serve answers POST /v1/completions, GET /v1/models, GET /v1/models/{id} and GET /health)", r.Method, r.URL.Path)})
 	})
 	return mux
 }
@@ -195,10 +196,22 @@ type modelCard struct {
 	Parameters  int64  `json:"kshot_parameters,omitempty"`
 }
 
+func (s *Server) card() modelCard {
+	return modelCard{ID: s.opt.Name, Object: "model", Created: s.created, OwnedBy: "kshot",
+		MaxModelLen: s.m.MaxLength(), Fingerprint: s.opt.Fingerprint, Parameters: s.opt.Parameters}
+}
+
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []modelCard{{
-		ID: s.opt.Name, Object: "model", Created: s.created, OwnedBy: "kshot",
-		MaxModelLen: s.m.MaxLength(), Fingerprint: s.opt.Fingerprint, Parameters: s.opt.Parameters}}})
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []modelCard{s.card()}})
+}
+
+// model answers GET /v1/models/{id} (OpenAI's models.retrieve).
+func (s *Server) model(w http.ResponseWriter, r *http.Request) {
+	if id := r.PathValue("id"); id != s.opt.Name {
+		writeError(w, modelNotFound(id, s.opt.Name))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.card())
 }
 
 func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
@@ -339,6 +352,10 @@ func writeError(w http.ResponseWriter, e *requestError) {
 	if e.param != "" {
 		param = e.param
 	}
+	var code any
+	if e.code != "" {
+		code = e.code
+	}
 	writeJSON(w, e.status, map[string]any{"error": map[string]any{
-		"message": e.msg, "type": e.typ, "param": param, "code": e.status}})
+		"message": e.msg, "type": e.typ, "param": param, "code": code}})
 }

@@ -47,13 +47,26 @@ func start(t *testing.T, m Model, tok model.Tokenizer, opt Options) (*Server, st
 }
 
 // post sends body (JSON-encoded unless a string) and returns the status
-// and the raw answer.
+// and the raw answer. A map body without "model" gets the model the
+// server lists (OpenAI requires it); a "model" of nil is left out.
 func post(t *testing.T, url string, body any) (int, []byte) {
 	t.Helper()
 	var data []byte
 	if s, ok := body.(string); ok {
 		data = []byte(s)
 	} else {
+		if m, ok := body.(map[string]any); ok {
+			mm := make(map[string]any, len(m)+1)
+			for k, v := range m {
+				mm[k] = v
+			}
+			if v, ok := m["model"]; !ok {
+				mm["model"] = servedModel(t, url)
+			} else if v == nil {
+				delete(mm, "model")
+			}
+			body = mm
+		}
 		var err error
 		if data, err = json.Marshal(body); err != nil {
 			t.Fatal(err)
@@ -69,6 +82,21 @@ func post(t *testing.T, url string, body any) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, out
+}
+
+// servedModel is the one model id url's GET /v1/models lists.
+func servedModel(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/v1/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct{ Data []struct{ ID string } }
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || len(list.Data) != 1 {
+		t.Fatalf("GET /v1/models: %v, %d models", err, len(list.Data))
+	}
+	return list.Data[0].ID
 }
 
 func complete(t *testing.T, url string, body any) completionResponse {
@@ -346,11 +374,19 @@ func TestModelsAndHealth(t *testing.T) {
 	if code, _ := get("/v1/chat/completions"); code != 404 {
 		t.Errorf("unknown path: %d, want 404", code)
 	}
+	// OpenAI's models.retrieve: GET /v1/models/{id} answers the card, and
+	// an unknown id is 404 with code "model_not_found".
+	if code, v := get("/v1/models/tiny"); code != 200 || v["id"] != "tiny" || v["object"] != "model" {
+		t.Errorf("models/tiny: %d %v", code, v)
+	}
+	if code, v := get("/v1/models/gpt-4"); code != 404 || v["error"].(map[string]any)["code"] != "model_not_found" {
+		t.Errorf("models/gpt-4: %d %v, want 404 model_not_found", code, v)
+	}
 	srv.Close()
 	if code, _ := get("/health"); code != 503 {
 		t.Errorf("health after Close: %d, want 503", code)
 	}
-	if code, data := post(t, url, map[string]any{"prompt": "x", "max_tokens": 1}); code != 503 {
+	if code, data := post(t, url, map[string]any{"model": "tiny", "prompt": "x", "max_tokens": 1}); code != 503 {
 		t.Errorf("completion after Close: %d %s, want 503", code, data)
 	}
 }
@@ -373,8 +409,12 @@ func TestBadRequests(t *testing.T) {
 		code int
 		want string
 	}{
-		{"malformed JSON", `{"prompt": "x",`, 400, "not a valid completions request"},
-		{"trailing data", `{"prompt": "x"} {}`, 400, "after the JSON object"},
+		{"malformed JSON", `{"prompt": "x",`, 400, "not valid JSON"},
+		{"no model", map[string]any{"model": nil, "prompt": "x"}, 400, "must provide a model"},
+		{"five stops", map[string]any{"prompt": "x", "stop": []string{"a", "b", "c", "d", "e"}}, 400, "at most 4"},
+		{"logprobs bool", map[string]any{"prompt": "x", "logprobs": true}, 400, "logprobs must be an integer"},
+		{"fractional max_tokens", map[string]any{"prompt": "x", "max_tokens": 1.5}, 400, "max_tokens must be an integer"},
+		{"trailing data", `{"model": "tiny", "prompt": "x"} {}`, 400, "after the JSON object"},
 		{"unknown field", map[string]any{"prompt": "x", "temprature": 0}, 400, "temprature"},
 		{"sampling", map[string]any{"prompt": "x", "temperature": 0.7}, 400, "greedily"},
 		{"top_p", map[string]any{"prompt": "x", "top_p": 0.9}, 400, "top_p"},
@@ -387,9 +427,9 @@ func TestBadRequests(t *testing.T) {
 		{"no prompt", map[string]any{"max_tokens": 1}, 400, "prompt is required"},
 		{"empty prompt", map[string]any{"prompt": ""}, 400, "prompt 0 is empty"},
 		{"empty list", map[string]any{"prompt": []int{}}, 400, "empty list"},
-		{"mixed list", `{"prompt": [1, "a"]}`, 400, "only strings"},
+		{"mixed list", `{"model": "tiny", "prompt": [1, "a"]}`, 400, "only strings"},
 		{"bad token", map[string]any{"prompt": []int{5, 50257}}, 400, "50257"},
-		{"number prompt", `{"prompt": 5}`, 400, "must be a string"},
+		{"number prompt", `{"model": "tiny", "prompt": 5}`, 400, "must be a string"},
 		{"stop number", map[string]any{"prompt": "x", "stop": 5}, 400, "stop must be"},
 		{"too long to score", map[string]any{"prompt": ids(66), "max_tokens": 0, "echo": true}, 400, "66 tokens"},
 		{"too long to generate", map[string]any{"prompt": ids(60), "max_tokens": 5}, 400, "context window of 64"},
@@ -402,10 +442,19 @@ func TestBadRequests(t *testing.T) {
 				t.Errorf("HTTP %d %s; want %d mentioning %q", code, data, c.code, c.want)
 			}
 			var e struct {
-				Error struct{ Message, Type string }
+				Error struct {
+					Message, Type string
+					Code          any
+				}
 			}
 			if json.Unmarshal(data, &e) != nil || e.Error.Message == "" || e.Error.Type == "" {
 				t.Errorf("error body %s is not OpenAI's {error: {message, type}}", data)
+			}
+			if _, ok := e.Error.Code.(string); !ok && e.Error.Code != nil {
+				t.Errorf("error code %v (%T): OpenAI's is a string or null", e.Error.Code, e.Error.Code)
+			}
+			if strings.Contains(e.Error.Message, "Go struct") || strings.Contains(e.Error.Message, "completionRequest") {
+				t.Errorf("error message %q names a Go type", e.Error.Message)
 			}
 		})
 	}
