@@ -26,6 +26,8 @@ type apiFlags struct {
 	retries       int
 	timeout       time.Duration
 	fingerprint   string
+	chat          bool
+	systemPrompt  string
 }
 
 // register adds the flags to fs.
@@ -39,6 +41,8 @@ func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&a.maxLength, "api-max-length", 0, "the server's context window in tokens, prompt plus generated tokens (0: found by the probe, else 2048)")
 	fs.IntVar(&a.retries, "api-retries", 4, "retries of a request after 429, 5xx, a timeout or a refused connection (0: none)")
 	fs.DurationVar(&a.timeout, "api-timeout", 5*time.Minute, "time limit of one HTTP request")
+	fs.BoolVar(&a.chat, "api-chat", false, "with --model api:URL: generate through POST URL/chat/completions (the server's chat template applies; the few-shot prompt is one user message); loglikelihood and perplexity tasks are refused")
+	fs.StringVar(&a.systemPrompt, "system-prompt", "", "with --api-chat: a system message sent before the prompt")
 	fs.StringVar(&a.fingerprint, "api-fingerprint", "", "pin the served model's fingerprint in the request cache key (default: a hash of the server's answers to the probe)")
 }
 
@@ -69,12 +73,17 @@ func apiConfig(spec string, a *apiFlags) (apilm.Config, error) {
 		return none, usageError{fmt.Sprintf("--api-retries %d is negative", a.retries)}
 	case a.timeout <= 0:
 		return none, usageError{fmt.Sprintf("--api-timeout %v must be positive", a.timeout)}
+	case a.systemPrompt != "" && !a.chat:
+		return none, usageError{"--system-prompt needs --api-chat (completions endpoints take no system message)"}
 	}
 	cfg := apilm.Config{Endpoints: append([]string{strings.TrimPrefix(spec, "api:")}, a.endpoints...), Model: a.model,
 		Concurrency: a.concurrency, Timeout: a.timeout, Retries: a.retries, EchoMaxTokens: a.echoMaxTokens, MaxLength: a.maxLength,
 		Fingerprint: a.fingerprint}
 	if a.retries == 0 {
 		cfg.Retries = -1
+	}
+	if a.chat {
+		cfg.Chat = &apilm.ChatOptions{SystemPrompt: a.systemPrompt}
 	}
 	if a.keyEnv != "" {
 		cfg.APIKey = os.Getenv(a.keyEnv)
@@ -87,6 +96,20 @@ func apiConfig(spec string, a *apiFlags) (apilm.Config, error) {
 		cfg.Tokenizer = tok
 	}
 	return cfg, nil
+}
+
+// checkServedTasks runs checkAPITasks on the planned tasks when lm is a
+// served model; it is nil for any other model.
+func checkServedTasks(lm eval.LanguageModel, seeds []uint64, pts []planTask) error {
+	alm, ok := lm.(*apilm.LM)
+	if !ok || len(seeds) == 0 {
+		return nil
+	}
+	tasks := make([]eval.Task, len(pts))
+	for i, pt := range pts {
+		tasks[i] = pt.task
+	}
+	return checkAPITasks(alm, seeds[0], tasks...)
 }
 
 // checkAPITasks refuses, before the first task starts, every task whose

@@ -112,3 +112,26 @@ func TestCheckAPITasks(t *testing.T) {
 		t.Errorf("scoring tasks: %v, want mc and ppl refused by name with the reason, gen not", err)
 	}
 }
+
+// TestCheckAPITasksChat checks that with --api-chat a generation task
+// passes and loglikelihood and perplexity tasks are refused by name,
+// with the chat endpoint as the reason, before any task starts; and that
+// --system-prompt without --api-chat is a usage error.
+func TestCheckAPITasksChat(t *testing.T) {
+	lm, err := openAPIModel("api:"+noEchoServer(t).URL+"/v1", parseAPIFlags(t, "--api-chat", "--system-prompt", "Be brief."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := oneKindTask{"gen", eval.Generate{Context: "a"}}
+	if err := checkAPITasks(lm, 1234, gen); err != nil {
+		t.Errorf("generation task: %v", err)
+	}
+	err = checkAPITasks(lm, 1234, gen, oneKindTask{"mc", eval.MultipleChoice{}}, oneKindTask{"ppl", eval.Rolling{Text: "a"}})
+	if err == nil || !strings.Contains(err.Error(), "task mc:") || !strings.Contains(err.Error(), "task ppl:") ||
+		strings.Contains(err.Error(), "task gen") || !strings.Contains(err.Error(), "chat endpoints") {
+		t.Errorf("scoring tasks: %v, want mc and ppl refused by name because of the chat endpoint, gen not", err)
+	}
+	if _, err := apiConfig("api:http://127.0.0.1:1/v1", parseAPIFlags(t, "--system-prompt", "x")); err == nil || !strings.Contains(err.Error(), "--api-chat") {
+		t.Errorf("--system-prompt without --api-chat: %v, want a usage error naming --api-chat", err)
+	}
+}

@@ -348,6 +348,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		if err != nil {
 			return finish(err)
 		}
+		if err := checkServedTasks(lm, p.seeds, pts); err != nil {
+			return err // a task the server cannot answer, refused before any task starts
+		}
 		for _, pt := range pts {
 			eval.SetContextWindow(pt.task, lm) // for --shots max; counts with the model's tokenizer
 			if err := eval.CheckFit(pt.task, pt.shots, p.seeds); err != nil {

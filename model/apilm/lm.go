@@ -67,6 +67,27 @@ type Config struct {
 	// Fingerprint, when set, pins the fingerprint of the served model in
 	// the cache key (--api-fingerprint) instead of the probe's.
 	Fingerprint string
+	// Chat, when set, sends generation requests to POST /chat/completions
+	// (the server's chat template applies) instead of /completions;
+	// loglikelihood and rolling requests are then refused, since chat
+	// endpoints give no log-probabilities of a given text.
+	Chat *ChatOptions
+}
+
+// ChatOptions are the settings of generation through a chat endpoint.
+type ChatOptions struct {
+	// SystemPrompt, when not empty, is sent as a system message before
+	// the prompt.
+	SystemPrompt string
+}
+
+// String describes o as recorded in results, e.g.
+// `chat/completions, system prompt "Be brief."`.
+func (o *ChatOptions) String() string {
+	if o.SystemPrompt == "" {
+		return "chat/completions"
+	}
+	return fmt.Sprintf("chat/completions, system prompt %q", o.SystemPrompt)
 }
 
 // LM is an eval.LanguageModel served by OpenAI-compatible completions
@@ -205,14 +226,24 @@ func New(cfg Config) (*LM, error) {
 	if fp == "" {
 		fp = "api:" + cfg.Model
 	}
+	if cfg.Chat != nil {
+		fp += "|" + cfg.Chat.String()
+	}
 	if cfg.Probe != nil {
 		m.refusal = cfg.Probe.Refusal(eval.Loglikelihood{})
+	}
+	if cfg.Chat != nil {
+		m.refusal = chatRefusal(eval.Loglikelihood{})
 	}
 	srcs := make([]string, len(m.eps))
 	for i, ep := range m.eps {
 		srcs[i] = ep.base
 	}
-	m.info = eval.ModelInfo{Name: shortName(cfg.Model), Source: strings.Join(srcs, " "), Parameters: params,
+	source := strings.Join(srcs, " ")
+	if cfg.Chat != nil {
+		source += " (" + cfg.Chat.String() + ")"
+	}
+	m.info = eval.ModelInfo{Name: shortName(cfg.Model), Source: source, Parameters: params,
 		MaxLength: maxLen, Fingerprint: fp}
 	return m, nil
 }
@@ -383,8 +414,26 @@ func (m *LM) Report() *Report { return m.cfg.Probe }
 // server, else the reason they cannot (see Report.Refusal). Call it for
 // every task's request kinds before the first task starts.
 func (m *LM) Refusal(req eval.Request) error {
+	if m.cfg.Chat != nil {
+		return chatRefusal(req)
+	}
 	if m.cfg.Probe == nil {
 		return nil
 	}
 	return m.cfg.Probe.Refusal(req)
+}
+
+// chatRefusal is why req cannot run through a chat endpoint, nil for a
+// generation request.
+func chatRefusal(req eval.Request) error {
+	switch r := req.(type) {
+	case eval.Generate:
+		if len(r.Exclude) > 0 {
+			return fmt.Errorf("apilm: banning words at the first generated token cannot be expressed through a chat endpoint: run this task without --api-chat")
+		}
+		return nil
+	case eval.Loglikelihood, eval.MultipleChoice, eval.Rolling:
+		return fmt.Errorf("apilm: %T requests need the log-probabilities of a given text, which chat endpoints (/chat/completions) do not give: run this task without --api-chat, on a server with prompt log-probabilities (kshot serve, vLLM)", r)
+	}
+	panic(fmt.Sprintf("apilm: unknown request kind %T", req))
 }

@@ -95,7 +95,7 @@ func (r *Report) Refusal(req eval.Request) error {
 		if !r.Completions {
 			msg := fmt.Sprintf("apilm: endpoint %s (%s) does not generate through POST /completions", r.Endpoint, r.Server)
 			if r.Chat {
-				msg += " (it has /chat/completions only, which kshot does not drive yet)"
+				msg += " (it has /chat/completions: run with --api-chat)"
 			}
 			return fmt.Errorf("%s", msg)
 		}

@@ -58,12 +58,17 @@ func isPySpace(r rune) bool {
 
 // firstChoice returns the choice with index 0.
 func firstChoice(c *completion) (text string, lp *logprobs) {
-	for _, ch := range c.Choices {
-		if ch.Index == 0 {
-			return ch.Text, ch.Logprobs
+	ch := c.Choices[0]
+	for _, x := range c.Choices {
+		if x.Index == 0 {
+			ch = x
+			break
 		}
 	}
-	return c.Choices[0].Text, c.Choices[0].Logprobs
+	if ch.Message != nil && ch.Text == "" {
+		return ch.Message.Content, nil // a chat answer
+	}
+	return ch.Text, ch.Logprobs
 }
 
 // readScore reads the scored tokens of an echo answer.
@@ -315,6 +320,13 @@ func (m *LM) Rolling(ctx context.Context, reqs []eval.Rolling) ([]eval.RollingRe
 // Requests with Exclude are refused: the API's logit_bias would ban those
 // words at every step, not only the first.
 func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.GenerateResult, error) {
+	if m.cfg.Chat != nil {
+		for _, r := range reqs {
+			if err := chatRefusal(r); err != nil {
+				return nil, err
+			}
+		}
+	}
 	maxLen := m.cfg.MaxLength
 	tok := m.cfg.Tokenizer
 	jobs := make([]job, len(reqs))
@@ -353,6 +365,10 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 				stop = append(stop, u)
 			}
 		}
+		if m.cfg.Chat != nil {
+			jobs[i] = m.chatJob(desc, r.Context, budget, stop)
+			continue
+		}
 		jobs[i] = job{desc: desc, body: mustJSON(completionRequest{Model: m.cfg.Model, Prompt: prompt, MaxTokens: budget, Stop: stop})}
 	}
 	ans, err := m.do(ctx, jobs)
@@ -369,4 +385,31 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 		out[i].Text, _ = eval.CutAtStop(text, reqs[i].Until)
 	}
 	return out, nil
+}
+
+// chatMessage is one message of a chat request.
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// chatRequest is the body of a chat generation request.
+type chatRequest struct {
+	Model       string        `json:"model"`
+	Messages    []chatMessage `json:"messages"`
+	MaxTokens   int           `json:"max_tokens"`
+	Temperature float64       `json:"temperature"`
+	Stop        []string      `json:"stop,omitempty"`
+}
+
+// chatJob is a generation request through /chat/completions: the
+// few-shot prompt as one user message after the system prompt, if any;
+// the server's chat template applies.
+func (m *LM) chatJob(desc, prompt string, maxTokens int, stop []string) job {
+	var msgs []chatMessage
+	if m.cfg.Chat.SystemPrompt != "" {
+		msgs = append(msgs, chatMessage{Role: "system", Content: m.cfg.Chat.SystemPrompt})
+	}
+	msgs = append(msgs, chatMessage{Role: "user", Content: prompt})
+	return job{desc: desc, chat: true, body: mustJSON(chatRequest{Model: m.cfg.Model, Messages: msgs, MaxTokens: maxTokens, Stop: stop})}
 }

@@ -62,6 +62,9 @@ type completion struct {
 		Index    int       `json:"index"`
 		Text     string    `json:"text"`
 		Logprobs *logprobs `json:"logprobs"`
+		Message  *struct {
+			Content string `json:"content"`
+		} `json:"message"` // chat answers
 	} `json:"choices"`
 	Usage *struct {
 		TotalTokens int64 `json:"total_tokens"`
@@ -90,6 +93,7 @@ type completionRequest struct {
 type job struct {
 	desc string // names the request in errors
 	body []byte
+	chat bool // sent to /chat/completions instead of /completions
 }
 
 // answer is a successful response and the endpoint that gave it.
@@ -177,8 +181,12 @@ func retryable(err error) bool {
 }
 
 // post sends one request to ep.
-func (m *LM) post(ctx context.Context, ep *endpoint, body []byte) (*completion, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.base+"/completions", bytes.NewReader(body))
+func (m *LM) post(ctx context.Context, ep *endpoint, j job) (*completion, error) {
+	path := "/completions"
+	if j.chat {
+		path = "/chat/completions"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.base+path, bytes.NewReader(j.body))
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +305,7 @@ func (m *LM) do(ctx context.Context, jobs []job) ([]answer, error) {
 				}
 			}
 			attempts[i]++
-			c, err := m.post(ctx, ep, jobs[i].body)
+			c, err := m.post(ctx, ep, jobs[i])
 			if err == nil {
 				out[i] = answer{endpoint: ep.base, c: c}
 				if remaining.Add(-1) == 0 {
