@@ -126,4 +126,3 @@ func TestChatCacheKey(t *testing.T) {
 		keys[name] = lm.CacheKey()
 	}
 }
-
