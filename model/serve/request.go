@@ -44,6 +44,8 @@ type params struct {
 	echo      bool
 	logprobs  int // -1: no logprobs object
 	stop      []string
+	stream    bool // answer as server-sent events
+	usage     bool // stream_options.include_usage: a last chunk with the usage
 }
 
 // requestError is a client mistake: HTTP status, OpenAI error type, the
@@ -139,7 +141,11 @@ func parseRequest(body []byte, tok model.Tokenizer, name string, maxLen, maxProm
 	if e := checkGreedy(&req); e != nil {
 		return nil, e
 	}
-	p := &params{maxTokens: defaultMaxTokens, echo: req.Echo, logprobs: -1}
+	if req.StreamOptions != nil && !req.Stream {
+		return nil, badRequest("stream_options", "stream_options is only allowed when stream is true")
+	}
+	p := &params{maxTokens: defaultMaxTokens, echo: req.Echo, logprobs: -1, stream: req.Stream,
+		usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
 	if req.MaxTokens != nil {
 		if *req.MaxTokens < 0 {
 			return nil, badRequest("max_tokens", "max_tokens %d is negative", *req.MaxTokens)
@@ -181,7 +187,7 @@ func parseRequest(body []byte, tok model.Tokenizer, name string, maxLen, maxProm
 }
 
 // checkGreedy refuses every sampling parameter that would make decoding
-// other than greedy, and streaming.
+// other than greedy.
 func checkGreedy(req *completionRequest) *requestError {
 	switch {
 	case req.Temperature != nil && *req.Temperature != 0:
@@ -194,8 +200,6 @@ func checkGreedy(req *completionRequest) *requestError {
 		return badRequest("n", "n %d: kshot serve returns one choice per prompt (n 1)", *req.N)
 	case req.BestOf != nil && *req.BestOf != 1:
 		return badRequest("best_of", "best_of %d: kshot serve decodes greedily only (best_of 1)", *req.BestOf)
-	case req.Stream:
-		return badRequest("stream", "stream: kshot serve does not stream responses")
 	case req.PresencePenalty != nil && *req.PresencePenalty != 0:
 		return badRequest("presence_penalty", "presence_penalty is not supported (greedy decoding only)")
 	case req.FrequencyPenalty != nil && *req.FrequencyPenalty != 0:

@@ -260,6 +260,10 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 	resp := s.response(wk)
 	s.stats.requests.Add(1)
 	s.stats.prompts.Add(int64(len(p.prompts)))
+	if p.stream {
+		writeStream(w, resp, p.usage)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -358,4 +362,38 @@ func writeError(w http.ResponseWriter, e *requestError) {
 	}
 	writeJSON(w, e.status, map[string]any{"error": map[string]any{
 		"message": e.msg, "type": e.typ, "param": param, "code": code}})
+}
+
+// writeStream answers a computed request as OpenAI's completions stream:
+// server-sent events, one chunk per choice with its whole text (kshot
+// serve computes a batch at once; clients concatenate the chunks'
+// texts), then with usage a last chunk with no choices and the usage,
+// then "data: [DONE]". Chunks before the last carry "usage": null.
+func writeStream(w http.ResponseWriter, resp completionResponse, withUsage bool) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	event := func(v any) {
+		data, err := json.Marshal(v)
+		if err != nil {
+			panic("serve: " + err.Error()) // the chunks are plain data
+		}
+		fmt.Fprintf(w, "data: %s\n\n", data)
+	}
+	chunk := func(choices []choice, u *usage) map[string]any {
+		return map[string]any{"id": resp.ID, "object": resp.Object, "created": resp.Created, "model": resp.Model,
+			"choices": choices, "usage": u}
+	}
+	for _, c := range resp.Choices {
+		event(chunk([]choice{c}, nil))
+	}
+	if withUsage {
+		u := resp.Usage
+		event(chunk([]choice{}, &u))
+	}
+	fmt.Fprint(w, "data: [DONE]\n\n")
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 }

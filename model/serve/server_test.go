@@ -419,7 +419,7 @@ func TestBadRequests(t *testing.T) {
 		{"sampling", map[string]any{"prompt": "x", "temperature": 0.7}, 400, "greedily"},
 		{"top_p", map[string]any{"prompt": "x", "top_p": 0.9}, 400, "top_p"},
 		{"n", map[string]any{"prompt": "x", "n": 2}, 400, "n 2"},
-		{"stream", map[string]any{"prompt": "x", "stream": true}, 400, "stream"},
+		{"stream_options without stream", map[string]any{"prompt": "x", "stream_options": map[string]any{"include_usage": true}}, 400, "only allowed when stream is true"},
 		{"logit_bias", map[string]any{"prompt": "x", "logit_bias": map[string]float64{"5": -100}}, 400, "logit_bias"},
 		{"logprobs 5", map[string]any{"prompt": "x", "logprobs": 5}, 400, "logprobs 5"},
 		{"negative max_tokens", map[string]any{"prompt": "x", "max_tokens": -1}, 400, "negative"},
