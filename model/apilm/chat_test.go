@@ -126,3 +126,22 @@ func TestChatCacheKey(t *testing.T) {
 		keys[name] = lm.CacheKey()
 	}
 }
+
+// TestOpenChatOnly checks that a chat-only endpoint (no /models, no
+// /completions) opens with Chat set, generates, and refuses scoring.
+func TestOpenChatOnly(t *testing.T) {
+	cs := &chatServer{}
+	srv := httptest.NewServer(cs)
+	defer srv.Close()
+	lm, err := Open(context.Background(), Config{Endpoints: []string{srv.URL}, Model: "gpt-4o", Retries: -1, Chat: &ChatOptions{}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := lm.Refusal(eval.Generate{Context: "x"}); err != nil {
+		t.Errorf("Refusal(Generate) = %v, want nil", err)
+	}
+	got, err := lm.Generate(context.Background(), []eval.Generate{{Context: "Q: capital of France?\nA:", Until: []string{"\n"}}})
+	if err != nil || len(got) != 1 || got[0].Text != " Paris" {
+		t.Errorf("Generate: %+v, %v; want \" Paris\"", got, err)
+	}
+}
