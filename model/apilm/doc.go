@@ -23,6 +23,15 @@
 //     sent in one request after "<|endoftext|>" and must fit the window.
 //   - Generate: prompt = context, max_tokens = the budget, temperature 0,
 //     stop = the request's stop strings (applied again on the answer).
+//     With Config.Chat the request goes to POST {base}/chat/completions
+//     instead: an optional system message, then the prompt as one user
+//     message; the answer is message.content, cut at the stop strings.
+//
+// Open runs Probe first (a handful of fixed requests that find what the
+// server really does: prompt log-probs with echo, max_tokens 0, stop
+// strings, the log-probs format, the window, /tokenize, chat), and
+// LM.Refusal says before any task starts which request kinds cannot run
+// and why.
 //
 // Requests of a batch are sent one per HTTP request, spread over every
 // endpoint with at most Config.Concurrency in flight per endpoint; 429,
