@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -133,5 +134,26 @@ func TestCheckAPITasksChat(t *testing.T) {
 	}
 	if _, err := apiConfig("api:http://127.0.0.1:1/v1", parseAPIFlags(t, "--system-prompt", "x")); err == nil || !strings.Contains(err.Error(), "--api-chat") {
 		t.Errorf("--system-prompt without --api-chat: %v, want a usage error naming --api-chat", err)
+	}
+}
+
+// TestRunRefusesBeforeAnyTask checks that kshot run on a server without
+// prompt log-probabilities refuses a loglikelihood task by name, with the
+// missing capability, before any task starts: no results are written.
+func TestRunRefusesBeforeAnyTask(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"run", "--model", "api:" + noEchoServer(t).URL + "/v1", "--api-retries", "0",
+		"--tasks", "synth_arithmetic,synth_lambada", "--limit", "2", "--no-cache", "--quiet", "--output", out},
+		nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "task synth_lambada") || !strings.Contains(err.Error(), "task synth_arithmetic") ||
+		!strings.Contains(err.Error(), "cannot score prompts") {
+		t.Errorf("run: %v, want both tasks refused for the missing prompt log-probs", err)
+	}
+	if err != nil && (strings.Contains(err.Error(), "run(s) failed") || strings.Contains(stderr.String(), "failed:")) {
+		t.Errorf("the tasks started and failed one by one instead of being refused before the first:\n%v\n%s", err, stderr.String())
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "*", "results_*.json")); len(files) != 0 {
+		t.Errorf("results written before the refusal: %v", files)
 	}
 }
