@@ -93,7 +93,7 @@ func newWinograd(o Options) (eval.Task, error) {
 	}
 	t := &choiceTask{spec: eval.TaskSpec{Name: "winograd", Version: "1.1-" + variant, Dataset: "winograd_wsc (wsc273, test)",
 		Description: Description("winograd"), Metrics: []eval.Metric{eval.Mean("acc", true)}}}
-	t.notes.add(note)
+	t.addNote(note)
 	for row, err := range datasets.Open(path) {
 		if err != nil {
 			return nil, err

@@ -73,9 +73,9 @@ func newHellaswag(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.notes.add(note)
+	t.addNote(note)
 	if isTextForm(path) {
-		t.notes.add("read " + path + ", the preprocessed text form: the capitalisation of ctx_b in the queries is reconstructed, not lm-evaluation-harness's own; give Rowan Zellers' hellaswag_val.jsonl for its exact queries")
+		t.addNote("read " + path + ", the preprocessed text form: the capitalisation of ctx_b in the queries is reconstructed, not lm-evaluation-harness's own; give Rowan Zellers' hellaswag_val.jsonl for its exact queries")
 	}
 	return t, nil
 }

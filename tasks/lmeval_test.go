@@ -141,7 +141,7 @@ func lmEvalCases() []lmEvalCase {
 		{task: "triviaqa", data: "testdata/gpt3/triviaqa.jsonl", yaml: "triviaqa/default.yaml", want: eval.Generate{
 			Context: "Question: Which planet is known as the Red Planet??\nAnswer:", Until: []string{"\n", ".", ","}}, gold: []string{"Mars", "Planet Mars"}},
 		// description "Answer these questions:\n\n", "Q: {{question}}?\nA:", same generation_kwargs; target answer.
-		{task: "nq_open", data: "natural_questions/NQ-open.dev.jsonl", yaml: "nq_open/nq_open.yaml", want: eval.Generate{
+		{task: "nq_open", yaml: "nq_open/nq_open.yaml", want: eval.Generate{
 			Context: "Answer these questions:\n\nQ: when was the last time anyone was on the moon?\nA:", Until: []string{"\n", ".", ","}}, gold: []string{"14 December 1972 UTC", "December 1972"}},
 	}
 	// arithmetic/utils.py: context.strip(), "\n\n" → "\n", "Q:" → "Question:", "A:" → "Answer:";

@@ -186,7 +186,7 @@ func newPIQA(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.notes.add(note)
+	t.addNote(note)
 	return t, nil
 }
 

@@ -30,8 +30,8 @@ type notes struct{ list []string }
 // Notes implements Noter.
 func (n *notes) Notes() []string { return n.list }
 
-// add records note, unless it is "".
-func (n *notes) add(note string) {
+// addNote records note, unless it is "".
+func (n *notes) addNote(note string) {
 	if note != "" {
 		n.list = append(n.list, note)
 	}

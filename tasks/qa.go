@@ -39,7 +39,8 @@ func init() {
 		return newQA("triviaqa", "mandarjoshi/trivia_qa (rc.nocontext, validation)", "triviaqa/rc.nocontext/validation-00000-of-00001.parquet", o)
 	})
 	Register("nq_open", Decl{Description: "Natural Questions open (validation), closed book: greedy answer, exact_match over the answers (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
-		return newQA("nq_open", "google-research-datasets/nq_open (nq_open, validation)", "nq_open/validation-00000-of-00001.parquet", o)
+		return newQA("nq_open", "google-research-datasets/nq_open (nq_open, validation)", "nq_open/validation-00000-of-00001.parquet", o,
+			dataForm{"natural_questions/NQ-open.dev.jsonl", "the original NQ-open dev file"})
 	})
 }
 
@@ -87,6 +88,7 @@ type qaDoc struct {
 type qaTask struct {
 	window
 	drops
+	notes
 	spec    eval.TaskSpec
 	docs    []qaDoc
 	variant string
@@ -97,7 +99,10 @@ type qaTask struct {
 // {question, answer: {value, aliases}} (aliases first, then the value if
 // not among them), NQ-open's {question, answer: [...]}, or
 // {question, answers: [...]}.
-func newQA(name, dataset, rel string, o Options) (eval.Task, error) {
+//
+// forms are local files of the data set preferred to rel, the Hub's
+// Parquet conversion, in the data directory.
+func newQA(name, dataset, rel string, o Options, forms ...dataForm) (eval.Task, error) {
 	variant := o.Variant
 	if variant == "" {
 		variant = QAVariantLMEval
@@ -105,11 +110,12 @@ func newQA(name, dataset, rel string, o Options) (eval.Task, error) {
 	if variant != QAVariantLMEval && variant != QAVariantGPT3 {
 		return nil, fmt.Errorf("task %s: unknown prompt variant %q (have %q, %q)", name, variant, QAVariantLMEval, QAVariantGPT3)
 	}
-	path, err := dataFile(name, o, rel, dataset)
+	path, note, err := preferredDataFile(name, o, dataset, append(forms, dataForm{rel, "the Hub's Parquet conversion"})...)
 	if err != nil {
 		return nil, err
 	}
 	t := &qaTask{variant: variant, nq: name == "nq_open"}
+	t.addNote(note)
 	// 1.1-lm-eval: no generation cap of kshot's own (was 32 tokens).
 	t.spec = eval.TaskSpec{Name: name, Version: "1.1-" + variant, Dataset: dataset, Description: Description(name),
 		Metrics: []eval.Metric{eval.Mean("exact_match", true).Filtered(lmEvalQAFilter)}}

@@ -127,7 +127,7 @@ func newCOPA(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.notes.add(note)
+	t.addNote(note)
 	return t, nil
 }
 
@@ -194,6 +194,6 @@ func newBoolQ(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.notes.add(note)
+	t.addNote(note)
 	return t, nil
 }
