@@ -32,6 +32,32 @@ type Metric struct {
 	Width int
 	// Check, when set, validates one document's statistics vector.
 	Check func(stats []float64) error
+	// Filter is the name of the lm-evaluation-harness filter whose output
+	// the metric scores ("remove_whitespace", "strict-match"), written
+	// after the name in results keys ("exact_match,remove_whitespace");
+	// "" is lm-evaluation-harness's "none" (the response as it came).
+	// It names the metric's post-processing, it does not perform it.
+	Filter string
+}
+
+// NoFilter is the filter name of results keys when Metric.Filter is "".
+const NoFilter = "none"
+
+// FilterName returns m.Filter, or NoFilter when it is "".
+func (m Metric) FilterName() string {
+	if m.Filter == "" {
+		return NoFilter
+	}
+	return m.Filter
+}
+
+// Filtered returns m with Filter set to filter.
+func (m Metric) Filtered(filter string) Metric {
+	if strings.ContainsAny(filter, ", ") || filter == NoFilter {
+		panic(fmt.Sprintf("eval: metric %s: bad filter name %q", m.Name, filter))
+	}
+	m.Filter = filter
+	return m
 }
 
 // Kind returns MeanKind or CorpusKind.

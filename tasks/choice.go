@@ -2,7 +2,9 @@ package tasks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/datasets/hub"
@@ -10,7 +12,7 @@ import (
 )
 
 func init() {
-	Register("winograd", Decl{Description: "Winograd Schema Challenge (WSC273), partial scoring: each candidate substituted, the rest of the sentence scored; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, newWinograd)
+	Register("winograd", Decl{Description: "Winograd Schema Challenge (WSC273), partial scoring: each candidate substituted, the rest of the sentence scored; acc (variants lm-eval, gpt3)", Variants: mcVariants, ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, newWinograd)
 	Register("cbt_cn", Decl{Description: "Children's Book Test, common nouns: each of 10 candidates substituted into the question sentence, scored given the passage; acc", ZeroShotOnly: true, Kind: eval.KindMultipleChoice, Metrics: acc}, func(o Options) (eval.Task, error) {
 		return newCBT("cbt_cn", "CN", o)
 	})
@@ -30,6 +32,7 @@ type choiceDoc struct {
 // choiceTask scores documents whose options differ in context or in
 // continuation; acc picks the highest total log-likelihood.
 type choiceTask struct {
+	notes
 	spec eval.TaskSpec
 	docs []choiceDoc
 }
@@ -60,38 +63,68 @@ func (t *choiceTask) Score(inst eval.Instance, resps []eval.Response) (map[strin
 	return map[string][]float64{"acc": eval.MeanStats(eval.Bool(eval.Argmax(ll) == inst.Doc.(choiceDoc).Gold))}, nil
 }
 
-// newWinograd reads WSC273 in the partial-scoring form
+// newWinograd reads WSC273 in its original fields {text, pronoun,
+// pronoun_loc, options, label} (the Hub's winograd_wsc, wsc273, which
+// lm-evaluation-harness reads) or in llm-foundry's partial-scoring form
 // {"context_options": [two sentence beginnings with the candidate in
-// place of the pronoun], "continuation": rest, "gold": 0|1}.
+// place of the pronoun], "continuation": rest, "gold": 0|1}; the original
+// is preferred when both are local.
+//
+// Variant lm-eval is lm-evaluation-harness's wsc273 (wsc273/default.yaml
+// and utils.py): double spaces of the text made single, each option
+// lower-cased or given "'s" as utils.py's __normalize_option does, option
+// i's context the text up to the pronoun with the option in its place,
+// the continuation the target delimiter " " and the rest of the text
+// after the pronoun, its own leading space kept — two spaces whenever the
+// rest starts with a word. The llm-foundry form has lost that space; it
+// is put back unless the rest starts with a full stop or other closing
+// punctuation (.,;:!?)). Variant gpt3 is
+// the paper's partial scoring with one space before the rest.
 func newWinograd(o Options) (eval.Task, error) {
-	path, err := dataFile("winograd", o, "wsc/llmfoundry_winograd_wsc273.jsonl", "WSC273 in partial-scoring form")
+	variant, err := mcVariant("winograd", o.Variant)
 	if err != nil {
 		return nil, err
 	}
-	t := &choiceTask{spec: eval.TaskSpec{Name: "winograd", Version: "1.0", Dataset: "winograd_wsc (wsc273, test)",
+	path, note, err := preferredDataFile("winograd", o, "WSC273",
+		dataForm{"wsc/wsc273.jsonl", "the original fields text, pronoun, pronoun_loc, options"},
+		dataForm{"wsc/llmfoundry_winograd_wsc273.jsonl", "llm-foundry's partial-scoring form"})
+	if err != nil {
+		return nil, err
+	}
+	t := &choiceTask{spec: eval.TaskSpec{Name: "winograd", Version: "1.1-" + variant, Dataset: "winograd_wsc (wsc273, test)",
 		Description: Description("winograd"), Metrics: []eval.Metric{eval.Mean("acc", true)}}}
+	t.addNote(note)
 	for row, err := range datasets.Open(path) {
 		if err != nil {
 			return nil, err
 		}
-		ctxs, err := row.Strings("context_options")
-		if err != nil {
+		var d choiceDoc
+		var rest string
+		if _, ok := row.Get("context_options"); ok {
+			if d.Contexts, err = row.Strings("context_options"); err != nil {
+				return nil, err
+			}
+			if rest, err = row.String("continuation"); err != nil {
+				return nil, err
+			}
+			if d.Gold, err = labelInt(row, "gold"); err != nil {
+				return nil, err
+			}
+			rest = strings.TrimLeft(rest, " ")
+			if r, _ := utf8.DecodeRuneInString(rest); variant == MCVariantLMEval && !strings.ContainsRune(".,;:!?)", r) {
+				rest = " " + rest
+			}
+		} else if d.Contexts, rest, d.Gold, err = wsc273Original(row); err != nil {
 			return nil, err
 		}
-		cont, err := row.String("continuation")
-		if err != nil {
-			return nil, err
+		if variant == MCVariantGPT3 {
+			rest = strings.TrimLeft(rest, " ")
 		}
-		gold, err := row.Int("gold")
-		if err != nil {
-			return nil, err
+		if len(d.Contexts) < 2 || d.Gold < 0 || d.Gold >= len(d.Contexts) {
+			return nil, row.Invalid("gold", "is %d with %d options", d.Gold, len(d.Contexts))
 		}
-		if len(ctxs) < 2 || gold < 0 || gold >= len(ctxs) {
-			return nil, row.Invalid("gold", "is %d with %d options", gold, len(ctxs))
-		}
-		d := choiceDoc{Contexts: ctxs, Gold: gold}
-		for range ctxs {
-			d.Continuations = append(d.Continuations, " "+strings.TrimLeft(cont, " "))
+		for range d.Contexts {
+			d.Continuations = append(d.Continuations, " "+rest)
 		}
 		t.docs = append(t.docs, d)
 	}
@@ -99,6 +132,62 @@ func newWinograd(o Options) (eval.Task, error) {
 		return nil, fmt.Errorf("task winograd: %s holds no documents", path)
 	}
 	return t, nil
+}
+
+// wsc273UpperPronouns are the option-initial words that
+// lm-evaluation-harness's wsc273 lower-cases inside a sentence.
+var wsc273UpperPronouns = []string{"A", "An", "The", "She", "He", "It", "They", "My", "His", "Her", "Their"}
+
+// wsc273Original reads a row of the original WSC273 fields as
+// lm-evaluation-harness's wsc273 process_doc does, in Python's character
+// (code point) offsets: the option contexts, the text after the pronoun
+// (its leading space kept) and the gold index.
+func wsc273Original(row datasets.Row) (ctxs []string, rest string, gold int, err error) {
+	text, err := row.String("text")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	pron, err := row.String("pronoun")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	loc, err := labelInt(row, "pronoun_loc")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	opts, err := row.Strings("options")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if gold, err = labelInt(row, "label"); err != nil {
+		return nil, "", 0, err
+	}
+	// process_doc replaces double spaces before anything else, and keeps
+	// pronoun_loc as it was.
+	t := []rune(strings.ReplaceAll(text, "  ", " "))
+	n := utf8.RuneCountInString(pron)
+	if loc < 0 || loc+n > len(t) || loc < 2 && len(t) < 2 {
+		return nil, "", 0, row.Invalid("pronoun_loc", "is %d, outside the text (%d characters) for pronoun %q", loc, len(t), pron)
+	}
+	before := loc - 2 // text[pronoun_loc - 2], a negative index counting from the end as in Python
+	if before < 0 {
+		before += len(t)
+	}
+	startOfSentence := t[before] == '.'
+	for _, op := range opts {
+		if slices.Contains([]string{"my", "his", "her", "our", "their"}, strings.ToLower(pron)) {
+			op += "'s"
+		}
+		first := op
+		if f := strings.Fields(op); len(f) > 0 {
+			first = f[0]
+		}
+		if !startOfSentence && slices.Contains(wsc273UpperPronouns, first) {
+			op = strings.ReplaceAll(op, first, strings.ToLower(first))
+		}
+		ctxs = append(ctxs, string(t[:loc])+op)
+	}
+	return ctxs, string(t[loc+n:]), gold, nil
 }
 
 // CBTDetokenize undoes the Children's Book Test's tokenisation (PTB-style

@@ -66,9 +66,21 @@ const (
 // tasks, put before zero- and one-shot prompts in the gpt3 format.
 const UnscrambleDescription = "Please unscramble the letters into a word, and write that word:"
 
-// wordMaxTokens is the generation budget of the word tasks: the answers
-// are words of at most 15 letters.
+// wordMaxTokens is the generation budget of the word tasks in the gpt3
+// format: the answers are words of at most 15 letters. The lm-eval format
+// has none of its own, as lm-evaluation-harness's unscramble YAMLs set
+// no max_gen_toks: the model's default, eval.DefaultMaxGenTokens (256,
+// lm-evaluation-harness's default for its Hugging Face backend).
 const wordMaxTokens = 20
+
+// maxTokens is the generation cap of a word task's requests, 0 for the
+// model's default.
+func (t *gpt3SynthTask) maxTokens() int {
+	if t.variant.format == SynthFormatLMEval {
+		return 0
+	}
+	return wordMaxTokens
+}
 
 // synthVariant is a parsed variant of a synthetic task.
 type synthVariant struct {
@@ -130,8 +142,13 @@ func newGPT3Synth(name, file string, a *arithmeticSpec, w *wordSpec, o Options) 
 	t := &gpt3SynthTask{word: w != nil, variant: v}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + v.String(), Description: Description(name),
 		Metrics: []eval.Metric{eval.Mean(t.metric(), true)}}
-	if t.word {
-		// 1.1: the metric is exact_match, lm-evaluation-harness's name (was acc).
+	switch {
+	case t.word && v.format == SynthFormatLMEval:
+		// 1.1: the metric is exact_match, lm-evaluation-harness's name
+		// (was acc). 1.2: no generation cap of kshot's own, as
+		// lm-evaluation-harness's unscramble YAMLs set none.
+		t.spec.Version = "1.2-" + v.String()
+	case t.word:
 		t.spec.Version = "1.1-" + v.String()
 	}
 	rel := "gpt3/" + file + ".jsonl"
@@ -277,7 +294,7 @@ func (t *gpt3SynthTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		q := pool[i]
 		f := fit{tail: q.Text + q.Target}
 		if t.word {
-			f = fit{tail: q.Text, reserve: wordMaxTokens}
+			f = fit{tail: q.Text, reserve: genReserve(t.maxTokens())}
 		}
 		where := ""
 		if t.where != nil {
@@ -289,7 +306,7 @@ func (t *gpt3SynthTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		var req eval.Request = eval.Loglikelihood{Context: fs.Prompt(exs, q.Text), Continuation: it.Completion}
 		if t.word {
-			req = eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}, MaxTokens: wordMaxTokens}
+			req = eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}, MaxTokens: t.maxTokens()}
 		}
 		out[i] = eval.Instance{DocID: i, Doc: it, Target: it.Completion, Requests: []eval.Request{req}}
 	}

@@ -361,7 +361,7 @@ func TestGPT3SyntheticPrompts(t *testing.T) {
 	}{
 		{"arithmetic_2da", "", arith, 1, eval.Loglikelihood{Context: "Question: What is 5 minus 7?\nAnswer: -2\n\nQuestion: What is 1 plus 2?\nAnswer:", Continuation: " 3"}},
 		{"arithmetic_2da", "gpt3", arith, 1, eval.Loglikelihood{Context: "\n\nQ: What is 5 minus 7?\n\nA: -2\n\nQ: What is 1 plus 2?\n\nA:", Continuation: " 3"}},
-		{"cycle_letters", "", words, 1, eval.Generate{Context: "\ntaefed =  defeat\n\n\nasinoc =", Until: []string{"\n"}, MaxTokens: wordMaxTokens}},
+		{"cycle_letters", "", words, 1, eval.Generate{Context: "\ntaefed =  defeat\n\n\nasinoc =", Until: []string{"\n"}}}, // no max_gen_toks in unscramble/cycle_letters.yaml
 		// The paper's description before zero- and one-shot prompts
 		// (Figure G.19: "Please unscramble … word: asinoc =").
 		{"cycle_letters", "gpt3", words, 0, eval.Generate{Context: "Please unscramble the letters into a word, and write that word:\nasinoc =", Until: []string{"\n"}, MaxTokens: wordMaxTokens}},

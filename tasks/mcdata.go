@@ -3,10 +3,8 @@ package tasks
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/eval"
@@ -99,129 +97,15 @@ func isTextForm(path string) bool {
 	return strings.HasSuffix(strings.ToLower(p), ".txt")
 }
 
-var hellaswagBrackets = regexp.MustCompile(`\[.*?\]`)
-
-// hellaswagPreprocess is lm-evaluation-harness's HellaSwag preprocess:
-// strip, " [title]" → ". ", drop [bracketed] WikiHow markers, then one
-// pass of "  " → " ".
-func hellaswagPreprocess(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.ReplaceAll(s, " [title]", ". ")
-	s = hellaswagBrackets.ReplaceAllString(s, "")
-	return strings.ReplaceAll(s, "  ", " ")
-}
-
-// hellaswagTextQuery restores lm-evaluation-harness's capitalisation of
-// ctx_b in a query of the 6-lines-per-item text form, which is
-// activity_label + ": " + ctx_a + " " + ctx_b preprocessed but with ctx_b
-// as in the data (lower case). ctx_b is taken to be the fragment after the
-// last sentence end (". ", "? ", "! ") when the query does not itself end
-// a sentence: in the 10042 validation items that fragment is all lower
-// case and is ctx_b of the 3243 ActivityNet items, while the WikiHow items
-// (empty ctx_b) end with a full stop. A reconstruction, not the original
-// fields: read the Hub's Parquet for ctx_a and ctx_b themselves.
-func hellaswagTextQuery(q string) string {
-	if strings.HasSuffix(q, ".") || strings.HasSuffix(q, "?") || strings.HasSuffix(q, "!") {
-		return q
-	}
-	start := strings.Index(q, ": ") + 2
-	if start < 2 {
-		start = 0
-	}
-	for _, sep := range []string{". ", "? ", "! "} {
-		if i := strings.LastIndex(q, sep); i >= 0 && i+2 > start {
-			start = i + 2
-		}
-	}
-	return q[:start] + pyCapitalize(q[start:])
-}
-
-func newHellaswag(o Options) (eval.Task, error) {
-	path, err := dataFile("hellaswag", o, "hellaswag/hellaswag_val_full.txt.bz2", "HellaSwag's validation set")
-	if err != nil {
-		return nil, err
-	}
-	var docs []mcDoc
-	if isTextForm(path) {
-		docs, err = readHellaswagText(path)
-	} else {
-		docs, err = readMC(path, `{activity_label, ctx_a, ctx_b, endings, label} (Hub) or {query, choices, gold} (llm-foundry)`, hellaswagRow)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return newMCTask("hellaswag", "1.0", "Rowan/hellaswag (default, validation)", path, docs, false, mcMetrics...)
-}
-
-// hellaswagRow reads a Hub row {activity_label, ctx_a, ctx_b, endings,
-// label} or an llm-foundry row, whose query and choices are already
-// preprocessed.
-func hellaswagRow(row datasets.Row) (mcDoc, error) {
-	if _, ok := row.Get("ctx_a"); !ok {
-		q, choices, gold, err := foundry(row)
-		return mcDoc{Contexts: []string{q}, Choices: choices, Gold: gold}, err
-	}
-	var f [3]string
-	for i, k := range []string{"activity_label", "ctx_a", "ctx_b"} {
-		s, err := row.String(k)
-		if err != nil {
-			return mcDoc{}, err
-		}
-		f[i] = s
-	}
-	endings, err := row.Strings("endings")
-	if err != nil {
-		return mcDoc{}, err
-	}
-	gold, err := labelInt(row, "label")
-	if err != nil {
-		return mcDoc{}, err
-	}
-	d := mcDoc{Contexts: []string{hellaswagPreprocess(f[0] + ": " + f[1] + " " + pyCapitalize(f[2]))}, Gold: gold}
-	for _, e := range endings {
-		d.Choices = append(d.Choices, hellaswagPreprocess(e))
-	}
-	return d, nil
-}
-
-// readHellaswagText reads the text form (see parseHellaswagText).
-func readHellaswagText(path string) ([]mcDoc, error) {
-	text, err := datasets.ReadText(path)
-	if err != nil {
-		return nil, err
-	}
-	return parseHellaswagText(text, path)
-}
-
-// parseHellaswagText parses the text form read from path: per item a
-// query line, the gold label (0–3) and four ending lines.
-func parseHellaswagText(text, path string) ([]mcDoc, error) {
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if len(lines)%6 != 0 || text == "" {
-		return nil, fmt.Errorf("%s: %d lines, not a positive multiple of 6 (the text form has 6 lines per item: context, gold label, four endings)", path, len(lines))
-	}
-	docs := make([]mcDoc, 0, len(lines)/6)
-	for i := 0; i < len(lines); i += 6 {
-		for j := i; j < i+6; j++ {
-			lines[j] = strings.TrimSuffix(lines[j], "\r")
-		}
-		gold, err := strconv.Atoi(strings.TrimSpace(lines[i+1]))
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: gold label %q is not an integer (expected line 2 of a 6-line item)", path, i+2, lines[i+1])
-		}
-		docs = append(docs, mcDoc{Contexts: []string{hellaswagTextQuery(lines[i])}, Choices: append([]string(nil), lines[i+2:i+6]...),
-			Gold: gold, Where: fmt.Sprintf("%s:%d", path, i+1)})
-	}
-	return docs, nil
-}
-
-// Prompt variants of PIQA and BoolQ.
+// Prompt variants of PIQA, BoolQ, COPA and WSC273 (winograd).
 const (
-	// MCVariantLMEval is lm-evaluation-harness's prompt (PIQA:
-	// "Question: {goal}\nAnswer:").
+	// MCVariantLMEval is lm-evaluation-harness's requests, its quirks
+	// included (PIQA: "Question: {goal}\nAnswer:"; COPA and WSC273: two
+	// spaces before the continuation).
 	MCVariantLMEval = "lm-eval"
-	// MCVariantGPT3 is the GPT-3 paper's (Appendix G). PIQA: the goal,
-	// then a space and the solution, without "Question:"/"Answer:".
+	// MCVariantGPT3 is the GPT-3 paper's format (Appendix G). PIQA: the
+	// goal, then a space and the solution, without "Question:"/"Answer:";
+	// COPA and WSC273: one space before the continuation.
 	MCVariantGPT3 = "gpt3"
 )
 
@@ -244,7 +128,9 @@ func newPIQA(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, err := dataFile("piqa", o, "piqa/valid.jsonl", "PIQA's validation set")
+	path, note, err := preferredDataFile("piqa", o, "PIQA's validation set",
+		dataForm{"piqa/valid.jsonl", "the original rows, with valid-labels.lst"},
+		dataForm{"piqa/llmfoundry_piqa_valid.jsonl", "the llm-foundry ICL form, solutions stripped of whitespace"})
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +182,12 @@ func newPIQA(o Options) (eval.Task, error) {
 			docs[i].Contexts[0] = "Question: " + docs[i].Contexts[0] + "\nAnswer:"
 		}
 	}
-	return newMCTask("piqa", "1.0-"+variant, "ybisk/piqa (plain_text, validation)", path, docs, false, mcMetrics...)
+	t, err := newMCTask("piqa", "1.0-"+variant, "ybisk/piqa (plain_text, validation)", path, docs, false, mcMetrics...)
+	if err != nil {
+		return nil, err
+	}
+	t.addNote(note)
+	return t, nil
 }
 
 // piqaLabelsPath is the labels file of an original PIQA file:
@@ -424,118 +315,6 @@ func newOpenBookQA(o Options) (eval.Task, error) {
 		return nil, err
 	}
 	return newMCTask("openbookqa", "1.0", "allenai/openbookqa (main, test)", path, docs, true, uncondMetrics...)
-}
-
-// newCOPA reads SuperGLUE's {premise, choice1, choice2, question, label}
-// or the llm-foundry form (query "premise, because"): the context is the
-// premise without its final full stop and " because" or " therefore", the
-// choices start lower-case (lm-evaluation-harness and GPT-3's format).
-func newCOPA(o Options) (eval.Task, error) {
-	path, err := dataFile("copa", o, "copa/llmfoundry_copa.jsonl", "COPA's validation set")
-	if err != nil {
-		return nil, err
-	}
-	docs, err := readMC(path, `{premise, choice1, choice2, question, label} (SuperGLUE) or {query, choices, gold} (llm-foundry)`, func(row datasets.Row) (mcDoc, error) {
-		var ctx string
-		var choices []string
-		var gold int
-		if _, ok := row.Get("premise"); ok {
-			var f [4]string
-			for i, k := range []string{"premise", "choice1", "choice2", "question"} {
-				s, err := row.String(k)
-				if err != nil {
-					return mcDoc{}, err
-				}
-				f[i] = s
-			}
-			conn := map[string]string{"cause": "because", "effect": "therefore"}[f[3]]
-			if conn == "" {
-				return mcDoc{}, row.Invalid("question", "is %q, want \"cause\" or \"effect\"", f[3])
-			}
-			p := strings.TrimSpace(f[0])
-			_, last := utf8.DecodeLastRuneInString(p)
-			ctx, choices = p[:len(p)-last]+" "+conn, []string{f[1], f[2]}
-			var err error
-			if gold, err = labelInt(row, "label"); err != nil {
-				return mcDoc{}, err
-			}
-		} else {
-			q, cs, g, err := foundry(row)
-			if err != nil {
-				return mcDoc{}, err
-			}
-			for _, conn := range []string{"because", "therefore"} {
-				if strings.HasSuffix(q, ", "+conn) {
-					q = strings.TrimSuffix(q, ", "+conn) + " " + conn
-				}
-			}
-			ctx, choices, gold = q, cs, g
-		}
-		for i := range choices {
-			choices[i] = lowerFirst(choices[i])
-		}
-		return mcDoc{Contexts: []string{ctx}, Choices: choices, Gold: gold}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return newMCTask("copa", "1.0", "aps/super_glue (copa, validation)", path, docs, false, mcMetrics...)
-}
-
-// newBoolQ reads SuperGLUE's {passage, question, label}, google/boolq's
-// {passage, question, answer (boolean)} or the llm-foundry form (query
-// "Passage: …\nQuestion: …?"); the choices are no and yes. The context
-// is lm-evaluation-harness's "{passage}\nQuestion: {question}?\nAnswer:"
-// or, with variant gpt3, the paper's lower-case
-// "{passage}\nquestion: {question}?\nanswer:" (Appendix G).
-func newBoolQ(o Options) (eval.Task, error) {
-	variant, err := mcVariant("boolq", o.Variant)
-	if err != nil {
-		return nil, err
-	}
-	path, err := dataFile("boolq", o, "boolq/llmfoundry_boolq_dev.jsonl", "BoolQ's validation set")
-	if err != nil {
-		return nil, err
-	}
-	qWord, aWord := "\nQuestion: ", "\nAnswer:"
-	if variant == MCVariantGPT3 {
-		qWord, aWord = "\nquestion: ", "\nanswer:"
-	}
-	docs, err := readMC(path, `{passage, question, label or answer} (Hub) or {query, choices, gold} (llm-foundry)`, func(row datasets.Row) (mcDoc, error) {
-		if _, ok := row.Get("passage"); !ok {
-			q, choices, gold, err := foundry(row)
-			if err != nil {
-				return mcDoc{}, err
-			}
-			i := strings.LastIndex(q, "\nQuestion: ")
-			if i < 0 {
-				return mcDoc{}, row.Invalid("query", "has no \"\\nQuestion: \" after the passage")
-			}
-			passage := strings.TrimPrefix(q[:i], "Passage: ")
-			return mcDoc{Contexts: []string{passage + qWord + q[i+len("\nQuestion: "):] + aWord}, Choices: choices, Gold: gold}, nil
-		}
-		passage, err := row.String("passage")
-		if err != nil {
-			return mcDoc{}, err
-		}
-		question, err := row.String("question")
-		if err != nil {
-			return mcDoc{}, err
-		}
-		var gold int
-		if _, ok := row.Get("label"); ok {
-			gold, err = labelInt(row, "label")
-		} else {
-			var yes bool
-			yes, err = row.Bool("answer")
-			gold = int(eval.Bool(yes))
-		}
-		return mcDoc{Contexts: []string{passage + qWord + question + "?" + aWord}, Choices: []string{"no", "yes"}, Gold: gold}, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return newMCTask("boolq", "1.0-"+variant, "aps/super_glue (boolq, validation)", path, docs, false, mcMetrics...)
 }
 
 // newStoryCloze reads StoryCloze 2016 as the authors distribute it (CSV

@@ -37,7 +37,7 @@ func init() {
 		return newARC("arc_challenge", "ARC-Challenge", "arc/llmfoundry_arc_challenge_test.jsonl", o)
 	})
 	Register("openbookqa", Decl{Description: "OpenBookQA (main, test): science questions completed by one of four answers; acc, acc_norm, acc_token, acc_uncond", Kind: eval.KindMultipleChoice, Metrics: uncondDeclMetrics}, newOpenBookQA)
-	Register("copa", Decl{Description: "COPA (SuperGLUE validation): premise + because/therefore, pick the cause or effect; acc, acc_norm, acc_token", Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newCOPA)
+	Register("copa", Decl{Description: "COPA (SuperGLUE validation): premise + because/therefore, pick the cause or effect; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newCOPA)
 	Register("boolq", Decl{Description: "BoolQ (SuperGLUE validation): yes/no question about a passage; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newBoolQ)
 	Register("storycloze", Decl{Description: "StoryCloze 2016 (validation; data supplied by the user): pick the ending of a four-sentence story; acc, acc_norm, acc_token", Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newStoryCloze)
 }
@@ -95,6 +95,7 @@ func (d mcDoc) check() error {
 // mcTask is a multiple-choice task.
 type mcTask struct {
 	window
+	notes
 	spec   eval.TaskSpec
 	docs   []mcDoc
 	uncond bool // also score every option after UncondContext (acc_uncond)

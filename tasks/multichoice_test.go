@@ -116,10 +116,17 @@ func TestMultipleChoicePrompts(t *testing.T) {
 		{"openbookqa", "", writeFile(t, "o.jsonl", `{"id": "7", "question_stem": "Predators eat", "choices": {"text": ["lions", "grass"], "label": ["A", "B"]}, "answerKey": " A"}`+"\n"),
 			shared("Predators eat", " lions", " grass"), 0},
 		// The GPT-3 paper's COPA example (Appendix G): "My body cast a
-		// shadow over the grass because" → "the sun was rising."
-		{"copa", "", writeFile(t, "c.jsonl", `{"premise": "My body cast a shadow over the grass.", "choice1": "The sun was rising.", "choice2": "The grass was cut.", "question": "cause", "label": 0}`+"\n"),
+		// shadow over the grass because" → "the sun was rising."; the
+		// lm-eval variant has lm-evaluation-harness's two spaces
+		// (super_glue/copa/utils.py doc_to_choice " " + choice, plus the
+		// target delimiter " ").
+		{"copa", "gpt3", writeFile(t, "c.jsonl", `{"premise": "My body cast a shadow over the grass.", "choice1": "The sun was rising.", "choice2": "The grass was cut.", "question": "cause", "label": 0}`+"\n"),
 			shared("My body cast a shadow over the grass because", " the sun was rising.", " the grass was cut."), 0},
+		{"copa", "", writeFile(t, "c.jsonl", `{"premise": "My body cast a shadow over the grass.", "choice1": "The sun was rising.", "choice2": "The grass was cut.", "question": "cause", "label": 0}`+"\n"),
+			shared("My body cast a shadow over the grass because", "  the sun was rising.", "  the grass was cut."), 0},
 		{"copa", "", writeFile(t, "c2.jsonl", `{"query": "The man turned on the faucet, therefore", "gold": 1, "choices": ["the toilet filled with water.", "water flowed from the spout."]}`+"\n"),
+			shared("The man turned on the faucet therefore", "  the toilet filled with water.", "  water flowed from the spout."), 1},
+		{"copa", "gpt3", writeFile(t, "c2.jsonl", `{"query": "The man turned on the faucet, therefore", "gold": 1, "choices": ["the toilet filled with water.", "water flowed from the spout."]}`+"\n"),
 			shared("The man turned on the faucet therefore", " the toilet filled with water.", " water flowed from the spout."), 1},
 		{"boolq", "", writeFile(t, "b.jsonl", `{"passage": "Cats are mammals.", "question": "is a cat a mammal", "label": 1}`+"\n"),
 			shared("Cats are mammals.\nQuestion: is a cat a mammal?\nAnswer:", " no", " yes"), 1},
@@ -164,11 +171,17 @@ func TestMultipleChoicePrompts(t *testing.T) {
 
 func TestMultipleChoiceFewShot(t *testing.T) {
 	p := writeFile(t, "c.jsonl", `{"query": "A, therefore", "choices": ["b.", "c."], "gold": 1}`+"\n"+`{"query": "D, because", "choices": ["e.", "f."], "gold": 0}`+"\n")
-	in := instances(t, "copa", Options{DataPath: p}, 1)
+	in := instances(t, "copa", Options{DataPath: p, Variant: MCVariantGPT3}, 1)
 	// The only other document is the example: its context, a space, its
 	// correct choice, a blank line.
 	if got := options(t, in[0].Requests[0]); !reflect.DeepEqual(got, shared("D because e.\n\nA therefore", " b.", " c.")) {
 		t.Errorf("1-shot options %q", got)
+	}
+	// lm-evaluation-harness's example: doc_to_text, the target delimiter
+	// " ", doc_to_target " " + choice — two spaces there too.
+	in = instances(t, "copa", Options{DataPath: p}, 1)
+	if got := options(t, in[0].Requests[0]); !reflect.DeepEqual(got, shared("D because  e.\n\nA therefore", "  b.", "  c.")) {
+		t.Errorf("lm-eval 1-shot options %q", got)
 	}
 	w := writeFile(t, "w.jsonl", `{"context_options": ["X a", "X b"], "continuation": "ran.", "gold": 1}`+"\n"+`{"context_options": ["Y c", "Y d"], "continuation": "sat.", "gold": 0}`+"\n")
 	in = instances(t, "winogrande", Options{DataPath: w}, 1)
@@ -274,7 +287,7 @@ func TestMultipleChoiceShared(t *testing.T) {
 		{"arc_easy", 2376, [2]string{"Question: Which statement best explains why photosynthesis is the foundation of most food webs?\nAnswer:", " Sunlight is the source of energy for nearly all ecosystems."}, 0},
 		{"arc_challenge", 1172, [2]string{}, -1},
 		{"openbookqa", 500, [2]string{}, 1},
-		{"copa", 100, [2]string{"The man turned on the faucet therefore", " the toilet filled with water."}, 1},
+		{"copa", 100, [2]string{"The man turned on the faucet therefore", "  the toilet filled with water."}, 1},
 		{"boolq", 3270, [2]string{}, 0},
 	}
 	for _, c := range cases {

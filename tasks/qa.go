@@ -29,14 +29,18 @@ import (
 //     closed-book QA is usually scored; the paper does not spell it out.
 //
 // Few-shot examples are drawn from the evaluated split, the document
-// excluded, and show the first accepted answer. Generation is capped at
-// qaMaxTokens tokens.
+// excluded, and show the first accepted answer. The lm-eval variant's
+// generation has no cap of its own (lm-evaluation-harness's YAMLs set
+// none: the model's default, eval.DefaultMaxGenTokens) and its
+// exact_match is keyed with lm-eval's filter name, remove_whitespace;
+// the gpt3 variant's is capped at qaMaxTokens tokens.
 func init() {
 	Register("triviaqa", Decl{Description: "TriviaQA (rc.nocontext, validation), closed book: greedy answer, exact_match over the answer aliases (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
 		return newQA("triviaqa", "mandarjoshi/trivia_qa (rc.nocontext, validation)", "triviaqa/rc.nocontext/validation-00000-of-00001.parquet", o)
 	})
 	Register("nq_open", Decl{Description: "Natural Questions open (validation), closed book: greedy answer, exact_match over the answers (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
-		return newQA("nq_open", "google-research-datasets/nq_open (nq_open, validation)", "nq_open/validation-00000-of-00001.parquet", o)
+		return newQA("nq_open", "google-research-datasets/nq_open (nq_open, validation)", "nq_open/validation-00000-of-00001.parquet", o,
+			dataForm{"natural_questions/NQ-open.dev.jsonl", "the original NQ-open dev file"})
 	})
 }
 
@@ -46,8 +50,32 @@ const (
 	QAVariantGPT3   = "gpt3"
 )
 
-// qaMaxTokens caps the generated answer; accepted answers are a few words.
+// qaMaxTokens caps the generated answer of the gpt3 variant; accepted
+// answers are a few words.
 const qaMaxTokens = 32
+
+// lmEvalQAFilter is the name of the filter of lm-evaluation-harness's
+// triviaqa and nq_open (remove_whitespace, then take_first), the filter
+// part of their results keys.
+const lmEvalQAFilter = "remove_whitespace"
+
+// maxTokens is the generation cap of the task's requests, 0 for the
+// model's default.
+func (t *qaTask) maxTokens() int {
+	if t.variant == QAVariantGPT3 {
+		return qaMaxTokens
+	}
+	return 0
+}
+
+// genReserve is the number of tokens a few-shot prompt leaves free for a
+// generation capped at maxTokens (0: the model's default).
+func genReserve(maxTokens int) int {
+	if maxTokens == 0 {
+		return eval.DefaultMaxGenTokens
+	}
+	return maxTokens
+}
 
 // qaDoc is one question with its accepted answers (the first is the one
 // shown in few-shot examples).
@@ -60,6 +88,7 @@ type qaDoc struct {
 type qaTask struct {
 	window
 	drops
+	notes
 	spec    eval.TaskSpec
 	docs    []qaDoc
 	variant string
@@ -70,7 +99,10 @@ type qaTask struct {
 // {question, answer: {value, aliases}} (aliases first, then the value if
 // not among them), NQ-open's {question, answer: [...]}, or
 // {question, answers: [...]}.
-func newQA(name, dataset, rel string, o Options) (eval.Task, error) {
+//
+// forms are local files of the data set preferred to rel, the Hub's
+// Parquet conversion, in the data directory.
+func newQA(name, dataset, rel string, o Options, forms ...dataForm) (eval.Task, error) {
 	variant := o.Variant
 	if variant == "" {
 		variant = QAVariantLMEval
@@ -78,13 +110,19 @@ func newQA(name, dataset, rel string, o Options) (eval.Task, error) {
 	if variant != QAVariantLMEval && variant != QAVariantGPT3 {
 		return nil, fmt.Errorf("task %s: unknown prompt variant %q (have %q, %q)", name, variant, QAVariantLMEval, QAVariantGPT3)
 	}
-	path, err := dataFile(name, o, rel, dataset)
+	path, note, err := preferredDataFile(name, o, dataset, append(forms, dataForm{rel, "the Hub's Parquet conversion"})...)
 	if err != nil {
 		return nil, err
 	}
 	t := &qaTask{variant: variant, nq: name == "nq_open"}
-	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + variant, Dataset: dataset, Description: Description(name),
-		Metrics: []eval.Metric{eval.Mean("exact_match", true)}}
+	t.addNote(note)
+	// 1.1-lm-eval: no generation cap of kshot's own (was 32 tokens).
+	t.spec = eval.TaskSpec{Name: name, Version: "1.1-" + variant, Dataset: dataset, Description: Description(name),
+		Metrics: []eval.Metric{eval.Mean("exact_match", true).Filtered(lmEvalQAFilter)}}
+	if variant == QAVariantGPT3 {
+		t.spec.Version = "1.0-" + variant
+		t.spec.Metrics[0].Filter = ""
+	}
 	read, dropped := 0, 0 // answers
 	for row, err := range datasets.Open(path) {
 		if err != nil {
@@ -188,11 +226,11 @@ func (t *qaTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 	}
 	out := make([]eval.Instance, len(t.docs))
 	for i, d := range t.docs {
-		exs, err := s.draw(i, i, d.Where, fit{tail: pool[i].Text, reserve: qaMaxTokens})
+		exs, err := s.draw(i, i, d.Where, fit{tail: pool[i].Text, reserve: genReserve(t.maxTokens())})
 		if err != nil {
 			return nil, err
 		}
-		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: qaMaxTokens}
+		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: t.maxTokens()}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Answers[0], Requests: []eval.Request{req}}
 	}
 	if err := s.err(); err != nil {

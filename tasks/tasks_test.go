@@ -131,11 +131,18 @@ func TestWikitextPagesShared(t *testing.T) {
 
 func TestWinogradRequests(t *testing.T) {
 	p := writeFile(t, "w.jsonl", `{"context_options": ["The cat chased the dog because the cat", "The cat chased the dog because the dog"], "continuation": "was hungry.", "gold": 0}`+"\n")
-	in := instances(t, "winograd", Options{DataPath: p}, 0)
+	in := instances(t, "winograd", Options{DataPath: p, Variant: MCVariantGPT3}, 0)
 	mc := in[0].Requests[0].(eval.MultipleChoice)
 	want := eval.PartialChoices([]string{"The cat chased the dog because the cat", "The cat chased the dog because the dog"}, " was hungry.")
 	if !reflect.DeepEqual(mc, want) {
 		t.Errorf("got %+v, want %+v", mc, want)
+	}
+	// lm-evaluation-harness's wsc273: the delimiter and the space after
+	// the pronoun, which the llm-foundry form has lost.
+	in = instances(t, "winograd", Options{DataPath: p}, 0)
+	want = eval.PartialChoices([]string{"The cat chased the dog because the cat", "The cat chased the dog because the dog"}, "  was hungry.")
+	if mc := in[0].Requests[0].(eval.MultipleChoice); !reflect.DeepEqual(mc, want) {
+		t.Errorf("lm-eval variant: got %+v, want %+v", mc, want)
 	}
 	task, _ := New("winograd", Options{DataPath: p})
 	s, _ := task.Score(in[0], []eval.Response{eval.ChoiceResult{Options: []eval.LoglikelihoodResult{{LogProb: -3}, {LogProb: -5}}}})
@@ -257,7 +264,7 @@ func TestRequestHashes(t *testing.T) {
 		data    string // DataPath; "" reads the default file in dataDir
 	}{
 		{"lambada_openai", 0, "", ""}, {"lambada_openai_stopfilter", 0, "", ""}, {"wikitext2", 0, "", ""},
-		{"ptb", 0, "", ""}, {"winograd", 0, "", ""}, {"wmt14_fr_en", 0, "", ""}, {"wmt14_fr_en", 1, "", ""},
+		{"ptb", 0, "", ""}, {"winograd", 0, "", ""}, {"winograd", 0, MCVariantGPT3, ""}, {"wmt14_fr_en", 0, "", ""}, {"wmt14_fr_en", 1, "", ""},
 		{"wmt14_en_fr", 1, WMTVariantLMEval, ""},
 		{"lambada_standard", 0, "", fixture("lambada_standard.jsonl")},
 		// WikiText-103's test set is WikiText-2's (Merity et al. 2016).

@@ -286,6 +286,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		for _, d := range tasks.Dropped(pt.task) {
 			fmt.Fprintf(stderr, "kshot: %s: %s\n", pt.task.Spec().Name, d)
 		}
+		for _, n := range tasks.Notes(pt.task) { // which file was read, when two forms are local
+			fmt.Fprintf(stderr, "kshot: %s: %s\n", pt.task.Spec().Name, n)
+		}
 	}
 	var c *cache.Cache
 	if !p.noCache {

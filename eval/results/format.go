@@ -74,12 +74,29 @@ type NSamples struct {
 }
 
 // MetricSpec is what rebuilding a metric from the samples needs
-// ("metrics.<key>.<metric>"): its kind, options and standard-error method.
+// ("metrics.<key>.<metric>"): its kind, options and standard-error method,
+// and the lm-evaluation-harness filter name of its results keys.
 type MetricSpec struct {
 	Kind    eval.MetricKind   `json:"kind"`
 	Stderr  eval.StderrMethod `json:"stderr"`
 	Options json.RawMessage   `json:"options,omitempty"`
+	// Filter is the filter part of the metric's "results" keys
+	// ("exact_match,remove_whitespace"); "" means "none".
+	Filter string `json:"filter,omitempty"`
 }
+
+// ValueKey returns the "results" key of metric name under filter ("" is
+// eval.NoFilter): "exact_match,remove_whitespace", "acc,none".
+func ValueKey(name, filter string) string {
+	if filter == "" {
+		filter = eval.NoFilter
+	}
+	return name + "," + filter
+}
+
+// StderrKey returns the "results" key of the standard error of metric
+// name under filter: "acc_stderr,none".
+func StderrKey(name, filter string) string { return ValueKey(name+"_stderr", filter) }
 
 // RunSettings are the settings and timings of a run ("run"); a merged run
 // has only MergedFrom.

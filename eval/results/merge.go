@@ -186,8 +186,8 @@ func Merge(shards []*Shard, now time.Time) (*File, map[string][]SampleLine, erro
 			if err != nil {
 				return nil, nil, fmt.Errorf("task %s: %w", key, err)
 			}
-			out.Values[name+",none"] = Value(agg.Value)
-			out.Values[name+"_stderr,none"] = Value(agg.Stderr)
+			out.Values[ValueKey(name, metric.Filter)] = Value(agg.Value)
+			out.Values[StderrKey(name, metric.Filter)] = Value(agg.Stderr)
 		}
 		m.Results[key] = out
 		samples[key] = all

@@ -77,7 +77,9 @@ func (m MetricValue) Build() (eval.Metric, error) {
 	if m.Spec == nil {
 		return eval.BuildMetric(m.Name, "", m.HigherIsBetter, nil)
 	}
-	return eval.BuildMetric(m.Name, m.Spec.Kind, m.HigherIsBetter, m.Spec.Options)
+	em, err := eval.BuildMetric(m.Name, m.Spec.Kind, m.HigherIsBetter, m.Spec.Options)
+	em.Filter = m.Spec.Filter
+	return em, err
 }
 
 // Metric returns the metric called name and whether the task has it.
@@ -233,7 +235,11 @@ func ParseResults(data []byte, path string) (*Run, error) {
 			if strings.HasSuffix(name, "_stderr") {
 				continue
 			}
-			if filter != "none" {
+			// A filter other than "none" is part of the metric's name
+			// (lm-evaluation-harness's "acc,strict"), unless the file
+			// declares it as the metric's own filter (kshot's
+			// "exact_match,remove_whitespace" is exact_match).
+			if s, ok := f.Metrics[key][name]; filter != eval.NoFilter && !(ok && s.Filter == filter) {
 				name += "," + filter
 			}
 			m := MetricValue{Name: name, Value: float64(v), Stderr: math.NaN()}

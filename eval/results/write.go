@@ -44,11 +44,6 @@ func FromEval(run eval.RunInfo, results []eval.TaskResult) (*File, map[string][]
 	for _, r := range results {
 		tv := TaskValues{Alias: r.Key, Values: map[string]Value{}}
 		hib := map[string]bool{}
-		for _, mr := range r.Metrics {
-			tv.Values[mr.Name+",none"] = Value(mr.Value)
-			tv.Values[mr.Name+"_stderr,none"] = Value(mr.Stderr)
-			hib[mr.Name] = mr.HigherIsBetter
-		}
 		specs := map[string]MetricSpec{}
 		for _, m := range r.Spec.Metrics {
 			spec, err := specOf(m)
@@ -56,6 +51,12 @@ func FromEval(run eval.RunInfo, results []eval.TaskResult) (*File, map[string][]
 				return nil, nil, fmt.Errorf("task %s: %w", r.Key, err)
 			}
 			specs[m.Name] = spec
+		}
+		for _, mr := range r.Metrics {
+			filter := specs[mr.Name].Filter
+			tv.Values[ValueKey(mr.Name, filter)] = Value(mr.Value)
+			tv.Values[StderrKey(mr.Name, filter)] = Value(mr.Stderr)
+			hib[mr.Name] = mr.HigherIsBetter
 		}
 		f.Results[r.Key] = tv
 		f.Versions[r.Key] = Version(r.Spec.Version)
@@ -80,9 +81,9 @@ func FromEval(run eval.RunInfo, results []eval.TaskResult) (*File, map[string][]
 	return f, samples, nil
 }
 
-// specOf returns the kind, standard-error method and options of m.
+// specOf returns the kind, standard-error method, options and filter of m.
 func specOf(m eval.Metric) (MetricSpec, error) {
-	spec := MetricSpec{Kind: m.Kind(), Stderr: m.StderrMethod()}
+	spec := MetricSpec{Kind: m.Kind(), Stderr: m.StderrMethod(), Filter: m.Filter}
 	if m.Options != nil {
 		b, err := json.Marshal(m.Options)
 		if err != nil {
