@@ -69,6 +69,10 @@ func expStoreAVX2(dst *float32, x *float32, n int, m, s float32) float64
 // max, scale, add, index, layer norm) run: on the avx2 and avx512 paths.
 func useVectorKernels() bool { return Path() != "portable" }
 
+// useAVX512Vectors reports whether the AVX-512 versions of the
+// exponential, layer-norm, add and index kernels run: on the avx512 path.
+func useAVX512Vectors() bool { return Path() == "avx512" }
+
 //go:noescape
 func geluAVX2(x *float32, n int)
 
@@ -88,3 +92,20 @@ func addAVX2(dst *float32, src *float32, n int)
 
 //go:noescape
 func indexAVX2(x *float32, n int, v float32) int
+
+// Implemented in vec_avx512_amd64.s (hand-written).
+
+//go:noescape
+func layerNormAVX512(y *float32, x *float32, gain *float32, bias *float32, n int, eps float64)
+
+//go:noescape
+func addAVX512(dst *float32, src *float32, n int)
+
+//go:noescape
+func indexAVX512(x *float32, n int, v float32) int
+
+//go:noescape
+func expSumAVX512(x *float32, n int, m float32) float64
+
+//go:noescape
+func expStoreAVX512(dst *float32, x *float32, n int, m, s float32) float64
