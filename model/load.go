@@ -136,6 +136,16 @@ func (c *Checkpoint) ReadFloat32(dst []float32, name string) error {
 	return f.ReadFloat32(dst, name)
 }
 
+// ReadBits16 copies the bits of the named F16 or BF16 tensor into dst
+// (see SafetensorsFile.ReadBits16).
+func (c *Checkpoint) ReadBits16(dst []uint16, name string) error {
+	f, ok := c.where[name]
+	if !ok {
+		return &FileError{File: c.Dir, Tensor: name, Msg: "no such tensor"}
+	}
+	return f.ReadBits16(dst, name)
+}
+
 // Close unmaps every file of the checkpoint.
 func (c *Checkpoint) Close() error {
 	var errs []error
@@ -152,9 +162,13 @@ func (c *Checkpoint) Close() error {
 // explicit name table per architecture after stripping an optional
 // "transformer." prefix; attention-mask buffers are ignored; every other
 // tensor must be expected, and every expected tensor must be present with
-// the exact shape config.json implies. Weights are decoded to float32 and
-// packed one tensor at a time, and the files are unmapped before Load
-// returns, so the result owns all its memory.
+// the exact shape config.json implies. Weight matrices stored as F16 or
+// BF16 stay 16-bit in memory (kernels.PackKN16) and are widened inside the
+// matrix kernels, which multiply exactly the stored values, so scores are
+// those of the same checkpoint widened to float32, at half the memory;
+// the other tensors (embeddings of an untied model, biases, LayerNorms)
+// are decoded to float32. Tensors are packed one at a time, and the files
+// are unmapped before Load returns, so the result owns all its memory.
 //
 // With tie_word_embeddings (the default) the LM head is the token
 // embedding, as in Hugging Face, and a stored lm_head.weight is checked for
@@ -244,10 +258,20 @@ func expectedTensors(cfg *Config) []tensorSpec {
 
 // weightLoader decodes a checkpoint's tensors by canonical name.
 type weightLoader struct {
-	cfg     *Config
-	ck      *Checkpoint
-	stored  map[string]string // canonical name → stored name
-	scratch []float32
+	cfg       *Config
+	ck        *Checkpoint
+	stored    map[string]string // canonical name → stored name
+	need      int               // values of the largest matrix packed from scratch
+	scratch   []float32         // need values, made on first use
+	scratch16 []uint16          // need values, made on first use
+}
+
+// f32 returns scratch room for n ≤ need float32 values.
+func (l *weightLoader) f32(n int) []float32 {
+	if l.scratch == nil {
+		l.scratch = make([]float32, l.need)
+	}
+	return l.scratch[:n]
 }
 
 func loadWeights(cfg *Config, ck *Checkpoint) (*Weights, error) {
@@ -296,9 +320,12 @@ func loadWeights(cfg *Config, ck *Checkpoint) (*Weights, error) {
 	} else if !cfg.TieWordEmbeddings {
 		return nil, l.missing(headSpec, "config.json sets tie_word_embeddings false, so the LM head must be stored")
 	}
-	l.scratch = make([]float32, need)
+	if cfg.TieWordEmbeddings {
+		need = max(need, cfg.VocabSize*cfg.NEmbd) // the head is packed from the embedding
+	}
+	l.need = need
 	w, err := l.build()
-	l.scratch = nil
+	l.scratch, l.scratch16 = nil, nil
 	return w, err
 }
 
@@ -349,24 +376,69 @@ func (l *weightLoader) into(dst []float32, canon string) error {
 	return l.ck.ReadFloat32(dst, l.stored[canon])
 }
 
+// dtype16 returns the kernels' 16-bit type of a tensor stored as F16 or
+// BF16, and false for F32.
+func (l *weightLoader) dtype16(canon string) (kernels.DType, bool) {
+	t, _, _ := l.ck.Tensor(l.stored[canon])
+	switch t.DType {
+	case "F16":
+		return kernels.F16, true
+	case "BF16":
+		return kernels.BF16, true
+	}
+	return kernels.F32, false
+}
+
+// bits16 returns scratch room for n ≤ need 16-bit values.
+func (l *weightLoader) bits16(n int) []uint16 {
+	if l.scratch16 == nil {
+		l.scratch16 = make([]uint16, l.need)
+	}
+	return l.scratch16[:n]
+}
+
+// matrix loads a 2-D weight of rows×cols as stored and packs it: as a K×N
+// matrix when kn (Conv1D, [in, out]), else as the transpose of an N×K
+// one (nn.Linear, [out, in]); 16-bit values stay 16-bit.
+func (l *weightLoader) matrix(canon string, rows, cols int, kn bool) (*kernels.Packed, error) {
+	if dt, ok := l.dtype16(canon); ok {
+		buf := l.bits16(rows * cols)
+		if err := l.ck.ReadBits16(buf, l.stored[canon]); err != nil {
+			return nil, err
+		}
+		if kn {
+			return kernels.PackKN16(buf, rows, cols, dt), nil
+		}
+		return kernels.PackNK16(buf, rows, cols, dt), nil
+	}
+	buf := l.f32(rows * cols)
+	if err := l.into(buf, canon); err != nil {
+		return nil, err
+	}
+	if kn {
+		return kernels.PackKN(buf, rows, cols), nil
+	}
+	return kernels.PackNK(buf, rows, cols), nil
+}
+
 // conv1D loads a Hugging Face Conv1D (weight [in, out]) and its bias.
 func (l *weightLoader) conv1D(prefix string, in, out int) (Linear, error) {
-	buf := l.scratch[:in*out]
-	if err := l.into(buf, prefix+".weight"); err != nil {
+	w, err := l.matrix(prefix+".weight", in, out, true)
+	if err != nil {
 		return Linear{}, err
 	}
 	b, err := l.vec(prefix+".bias", out)
-	return Linear{W: kernels.PackKN(buf, in, out), B: b}, err
+	return Linear{W: w, B: b}, err
 }
 
 // linear loads an nn.Linear (weight [out, in]) and its bias.
 func (l *weightLoader) linear(prefix string, in, out int) (Linear, error) {
-	buf := l.scratch[:in*out]
-	if err := l.into(buf, prefix+".weight"); err != nil {
+	w, err := l.matrix(prefix+".weight", out, in, false)
+	if err != nil {
 		return Linear{}, err
 	}
 	b, err := l.vec(prefix+".bias", out)
-	return Linear{W: kernels.PackNK(buf, out, in), B: b}, err
+	return Linear{W: w, B: b}, err
 }
 
 func (l *weightLoader) layerNorm(prefix string) (LayerNorm, error) {
@@ -385,7 +457,14 @@ func (l *weightLoader) build() (*Weights, error) {
 	an := namesByArch[cfg.Arch]
 	w := &Weights{Blocks: make([]Block, cfg.NLayer)}
 	var err error
-	if w.WTE, err = l.vec(an.wte, V*C); err != nil {
+	if cfg.TieWordEmbeddings {
+		// The packed head is the only copy kept: embeddings are read
+		// from it (Weights.TokenEmbedding), so memory stays near the
+		// weight size of the checkpoint's dtype.
+		if w.LMHead.W, err = l.matrix(an.wte, V, C, false); err != nil {
+			return nil, err
+		}
+	} else if w.WTE, err = l.vec(an.wte, V*C); err != nil {
 		return nil, err
 	}
 	if w.WPE, err = l.vec(an.wpe, P*C); err != nil {
@@ -418,18 +497,10 @@ func (l *weightLoader) build() (*Weights, error) {
 			return nil, err
 		}
 	}
-	if cfg.TieWordEmbeddings {
-		// The packed head is the only copy kept: embeddings are read
-		// from it (Weights.TokenEmbedding), so memory stays near the
-		// float32 weight size.
-		w.LMHead = Linear{W: kernels.PackNK(w.WTE, V, C)}
-		w.WTE = nil
-	} else {
-		buf := l.scratch[:V*C]
-		if err := l.into(buf, "lm_head.weight"); err != nil {
+	if !cfg.TieWordEmbeddings {
+		if w.LMHead.W, err = l.matrix("lm_head.weight", V, C, false); err != nil {
 			return nil, err
 		}
-		w.LMHead = Linear{W: kernels.PackNK(buf, V, C)}
 	}
 	return w, nil
 }
@@ -438,8 +509,24 @@ func (l *weightLoader) build() (*Weights, error) {
 // each, nn.Linear layout) into one [C, 3C] projection.
 func (l *weightLoader) neoQKV(prefix string) (Linear, error) {
 	C := l.cfg.NEmbd
-	buf := l.scratch[:3*C*C] // [3C, C]: q rows, then k rows, then v rows
-	for j, p := range []string{"q_proj", "k_proj", "v_proj"} {
+	parts := []string{"q_proj", "k_proj", "v_proj"}
+	dt, ok := l.dtype16(prefix + parts[0] + ".weight")
+	for _, p := range parts[1:] {
+		if d, ok16 := l.dtype16(prefix + p + ".weight"); !ok16 || d != dt {
+			ok = false // mixed dtypes: widened to float32
+		}
+	}
+	if ok {
+		buf := l.bits16(3 * C * C)
+		for j, p := range parts {
+			if err := l.ck.ReadBits16(buf[j*C*C:(j+1)*C*C], l.stored[prefix+p+".weight"]); err != nil {
+				return Linear{}, err
+			}
+		}
+		return Linear{W: kernels.PackNK16(buf, 3*C, C, dt)}, nil
+	}
+	buf := l.f32(3 * C * C) // [3C, C]: q rows, then k rows, then v rows
+	for j, p := range parts {
 		if err := l.into(buf[j*C*C:(j+1)*C*C], prefix+p+".weight"); err != nil {
 			return Linear{}, err
 		}

@@ -335,6 +335,32 @@ func (f *SafetensorsFile) ReadFloat32(dst []float32, name string) error {
 	return nil
 }
 
+// ReadBits16 copies the bits of the named F16 or BF16 tensor into dst,
+// which must hold exactly its element count, in row-major order, without
+// widening them (see kernels.PackKN16), and drops its pages from the
+// resident set as ReadFloat32 does.
+func (f *SafetensorsFile) ReadBits16(dst []uint16, name string) error {
+	t, ok := f.Tensor(name)
+	if !ok {
+		return &FileError{File: f.Path, Tensor: name, Msg: "no such tensor"}
+	}
+	if f.mapped == nil {
+		return &FileError{File: f.Path, Tensor: name, Msg: "read after Close"}
+	}
+	if len(dst) != t.NumElements() {
+		panic(fmt.Sprintf("model: ReadBits16(%q): len(dst)=%d, tensor has %d elements", name, len(dst), t.NumElements()))
+	}
+	if t.DType != "F16" && t.DType != "BF16" {
+		return &FileError{File: f.Path, Tensor: name, Msg: fmt.Sprintf("dtype %s is not a 16-bit float", t.DType)}
+	}
+	src := f.data[t.Begin:t.End]
+	for i := range dst {
+		dst[i] = binary.LittleEndian.Uint16(src[2*i:])
+	}
+	f.dropPages(t.Begin, t.End)
+	return nil
+}
+
 // dropPages advises the kernel that the data bytes [begin, end) are no
 // longer needed by this process. Failure is harmless and ignored.
 func (f *SafetensorsFile) dropPages(begin, end int64) {

@@ -53,7 +53,7 @@ type LayerNorm struct {
 
 // Linear is y = x·W + b with W packed for kernels.MatMul.
 type Linear struct {
-	W *kernels.Packed // [in, out]
+	W *kernels.Packed // [in, out]; float32, or F16/BF16 as the checkpoint stores it
 	B []float32       // [out], nil when the layer has no bias
 }
 
@@ -81,7 +81,8 @@ type Block struct {
 	MLP  MLP
 }
 
-// Weights holds a whole model's parameters in float32.
+// Weights holds a whole model's parameters: the matrices packed in the
+// checkpoint's float type (16-bit ones stay 16-bit), the rest in float32.
 type Weights struct {
 	WTE    []float32 // [V, C] token embeddings; nil when tied to LMHead (see TokenEmbedding)
 	WPE    []float32 // [NPositions, C] position embeddings

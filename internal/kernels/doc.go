@@ -17,6 +17,11 @@
 //   - "avx2":   6×16 register tiles (12 ymm accumulators), AVX2 and FMA.
 //   - "portable": pure Go, every architecture (and builds tagged purego).
 //
+// The avx512 path also has AVX-512 versions of the exponential, layer-norm,
+// add and index kernels (vec_avx512_amd64.s), which give the same bits as
+// the avx2 ones (and, for the layer norm, add and index, as the portable
+// code); the other vector kernels (max, scale, GELU) are AVX2 on both.
+//
 // The environment variable KSHOT_KERNELS (portable, avx2 or avx512) forces
 // a path at start-up; SetPath and Path do the same for tests. The assembly
 // is written by asmgen.go (go generate); the avx512 path cannot be run on

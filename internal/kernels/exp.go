@@ -39,13 +39,16 @@ func Expf(x float32) float32 {
 // Expf evaluated by Estrin's scheme (a shorter dependency chain, the same
 // accuracy), the terms summed in float32 lane by lane over blocks of 64
 // and the blocks in float64. The order of accumulation is fixed by len(x)
-// alone.
+// alone. The AVX-512 kernel evaluates 16 lanes at a time with the same
+// operations and adds them in the same order: the same bits as AVX2.
 func ExpSum(x []float32, m float32) float64 {
 	var s float64
 	head := 0
 	if useVectorKernels() {
 		head = len(x) &^ 7
-		if head > 0 {
+		if head > 0 && useAVX512Vectors() {
+			s = expSumAVX512(&x[0], head, m)
+		} else if head > 0 {
 			s = expSumAVX2(&x[0], head, m)
 		}
 	}
@@ -64,7 +67,9 @@ func ExpStore(dst, x []float32, m, s float32) float64 {
 	head := 0
 	if useVectorKernels() {
 		head = len(x) &^ 7
-		if head > 0 {
+		if head > 0 && useAVX512Vectors() {
+			sum = expStoreAVX512(&dst[0], &x[0], head, m, s)
+		} else if head > 0 {
 			sum = expStoreAVX2(&dst[0], &x[0], head, m, s)
 		}
 	}

@@ -21,13 +21,16 @@ const (
 	rowBlock = 192
 )
 
-// Packed is a K×N float32 matrix B stored for MatMul: N is padded with
-// zero columns to a multiple of 64 and cut into sub-panels of 16 columns,
-// each sub-panel K rows of 16 contiguous values. The layout is the same
-// for every code path.
+// Packed is a K×N matrix B stored for MatMul: N is padded with zero
+// columns to a multiple of 64 and cut into sub-panels of 16 columns, each
+// sub-panel K rows of 16 contiguous values. The layout is the same for
+// every code path. The values are float32, or F16 or BF16 kept 16-bit
+// (PackKN16, PackNK16) and widened inside the kernels.
 type Packed struct {
 	K, N int
-	data []float32 // [subPanels][K][subWidth], 64-byte aligned
+	data []float32 // [subPanels][K][subWidth], 64-byte aligned; nil when 16-bit
+	half []uint16  // the same layout for F16 and BF16 values; nil for F32
+	dt   DType
 }
 
 // subPanels returns the number of 16-column sub-panels, padding included.
@@ -36,7 +39,7 @@ func (p *Packed) subPanels() int {
 }
 
 // Bytes returns the memory the packed matrix occupies, in bytes.
-func (p *Packed) Bytes() int { return 4 * len(p.data) }
+func (p *Packed) Bytes() int { return 4*len(p.data) + 2*len(p.half) }
 
 func newPacked(k, n int) *Packed {
 	if k <= 0 || n <= 0 {
@@ -83,6 +86,9 @@ func PackNK(b []float32, n, k int) *Packed {
 // SetRows sets rows [r0, r0+n) of the packed K×N matrix to the rows of
 // src, which are N values each, ld apart.
 func (p *Packed) SetRows(r0 int, src []float32, ld, n int) {
+	if p.dt != F32 {
+		panic("kernels: SetRows of a " + p.dt.String() + " matrix")
+	}
 	if r0 < 0 || n < 0 || r0+n > p.K || ld < p.N || (n > 0 && len(src) < (n-1)*ld+p.N) {
 		panic(fmt.Sprintf("kernels: SetRows(%d, %d rows, ld %d) of a %d×%d matrix from %d values", r0, n, ld, p.K, p.N, len(src)))
 	}
@@ -105,6 +111,9 @@ func (p *Packed) SetRows(r0 int, src []float32, ld, n int) {
 // of src, which are K values each, ld apart: for a matrix packed with
 // PackNK, rows of the original N×K matrix.
 func (p *Packed) SetColumns(j0 int, src []float32, ld, n int) {
+	if p.dt != F32 {
+		panic("kernels: SetColumns of a " + p.dt.String() + " matrix")
+	}
 	if j0 < 0 || n < 0 || j0+n > p.N || ld < p.K || (n > 0 && len(src) < (n-1)*ld+p.K) {
 		panic(fmt.Sprintf("kernels: SetColumns(%d, %d columns, ld %d) of a %d×%d matrix from %d values", j0, n, ld, p.K, p.N, len(src)))
 	}
@@ -132,7 +141,13 @@ func (p *Packed) Cols(c0, c1 int) *Packed {
 	if c0 < 0 || c0%panelWidth != 0 || c1 <= c0 || c1 > p.N {
 		panic(fmt.Sprintf("kernels: Cols(%d, %d) of a %d×%d matrix", c0, c1, p.K, p.N))
 	}
-	return &Packed{K: p.K, N: c1 - c0, data: p.data[c0/subWidth*p.K*subWidth:]}
+	q := &Packed{K: p.K, N: c1 - c0, dt: p.dt}
+	if p.dt == F32 {
+		q.data = p.data[c0/subWidth*p.K*subWidth:]
+	} else {
+		q.half = p.half[c0/subWidth*p.K*subWidth:]
+	}
+	return q
 }
 
 // MatMul computes dst = a·W + bias, where a is a row-major M×K matrix, W
@@ -207,7 +222,9 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 	}
 	pt := current.Load()
 	nr := pt.nr
+	gemm := pt.gemmFor(w)
 	sub := w.K * subWidth
+	bstride := uintptr(w.elemBytes() * sub)
 	padded := roundUp(w.N, panelWidth) // columns the packed data holds
 	// tmp is scratch for the tiles dst wants only part of.
 	var tmp *scratchTile
@@ -217,14 +234,15 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 		}
 	}()
 	// mul runs the kernel over K, block by block, for rows of A from row
-	// i on and a tile of W starting at b, into C at cp with row stride ld.
-	mul := func(i int, b []float32, cp *float32, ld uintptr, rows int) {
+	// i on and a tile of W starting at element b, into C at cp with row
+	// stride ld.
+	mul := func(i int, b int, cp *float32, ld uintptr, rows int) {
 		for kb := k0; kb < k1; kb += pt.kc {
 			mode := modeLoad
 			if kb == k0 && !add {
 				mode = modeZero
 			}
-			pt.gemm(&a[i*lda+kb-k0], uintptr(4*lda), &b[kb*subWidth], uintptr(4*sub), min(pt.kc, k1-kb), cp, ld, nil, mode, rows)
+			gemm(&a[i*lda+kb-k0], uintptr(4*lda), w.at(b+kb*subWidth), bstride, min(pt.kc, k1-kb), cp, ld, nil, mode, rows)
 		}
 	}
 	for c := n0 &^ (subWidth - 1); c < n1; {
@@ -233,7 +251,7 @@ func MulRange(dst []float32, ldc int, a []float32, lda, m int, w *Packed, k0, k1
 			t0 = padded - nr
 		}
 		lo, hi := max(c, n0), min(t0+nr, n1) // the part of it dst wants
-		b := w.data[t0/subWidth*sub:]
+		b := t0 / subWidth * sub
 		if lo == t0 && hi == t0+nr { // all of the tile: written in place
 			mul(0, b, &dst[t0-n0], uintptr(4*ldc), m)
 			c = t0 + nr
@@ -274,14 +292,15 @@ var scratchPool = sync.Pool{New: func() any { return new(scratchTile) }}
 func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1, t0, t1 int) {
 	k, n, nr := w.K, w.N, pt.nr
 	sub := k * subWidth
-	bstride := uintptr(4 * sub)
+	gemm := pt.gemmFor(w)
+	bstride := uintptr(w.elemBytes() * sub)
 	lda, ldc := uintptr(4*k), uintptr(4*n)
 	full := min(t1, n/nr) // tiles [t0, full) lie entirely inside dst
 	for kb := 0; kb < k; kb += pt.kc {
 		kl := min(pt.kc, k-kb)
 		for t := t0; t < full; t++ {
 			c0 := t * nr
-			b := &w.data[c0/subWidth*sub+kb*subWidth]
+			b := w.at(c0/subWidth*sub + kb*subWidth)
 			mode, bp := modeLoad, (*float32)(nil)
 			if kb == 0 {
 				mode = modeZero
@@ -289,7 +308,7 @@ func (pt *kernelPath) block(dst, a []float32, w *Packed, bias []float32, r0, r1,
 					mode, bp = modeBias, &bias[c0]
 				}
 			}
-			pt.gemm(&a[r0*k+kb], lda, b, bstride, kl, &dst[r0*n+c0], ldc, bp, mode, r1-r0)
+			gemm(&a[r0*k+kb], lda, b, bstride, kl, &dst[r0*n+c0], ldc, bp, mode, r1-r0)
 		}
 	}
 	if full < t1 {
@@ -321,7 +340,7 @@ func (pt *kernelPath) edgeTile(dst, a []float32, w *Packed, bias []float32, r0, 
 					mode = modeBias
 				}
 			}
-			pt.gemm(&a[i*k+kb], uintptr(4*k), &w.data[c0/subWidth*sub+kb*subWidth], uintptr(4*sub),
+			pt.gemmFor(w)(&a[i*k+kb], uintptr(4*k), w.at(c0/subWidth*sub+kb*subWidth), uintptr(w.elemBytes()*sub),
 				kl, &tmp.c[0], uintptr(4*nr), &tmp.bias[0], mode, mr)
 		}
 		for r := 0; r < mr; r++ {
@@ -360,14 +379,20 @@ func AxpyRows(out, p, v []float32, n, d int) {
 	current.Load().axpy(out, p, v, n, d)
 }
 
-// Column copies column j of the packed K×N matrix into dst[:K]. For a
-// matrix packed with PackNK it is row j of the original N×K matrix (an
-// embedding row of a tied LM head).
+// Column copies column j of the packed K×N matrix into dst[:K], widened
+// to float32. For a matrix packed with PackNK it is row j of the original
+// N×K matrix (an embedding row of a tied LM head).
 func (p *Packed) Column(dst []float32, j int) {
 	if j < 0 || j >= p.N || len(dst) < p.K {
 		panic(fmt.Sprintf("kernels: Column(%d) of a %d×%d matrix into %d values", j, p.K, p.N, len(dst)))
 	}
 	base := (j/subWidth)*p.K*subWidth + j%subWidth
+	if p.dt != F32 {
+		for k := range dst[:p.K] {
+			dst[k] = p.dt.Widen(p.half[base+k*subWidth])
+		}
+		return
+	}
 	for k := range dst[:p.K] {
 		dst[k] = p.data[base+k*subWidth]
 	}

@@ -14,6 +14,18 @@ func gemmAVX2(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *f
 func gemmAVX512(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
 
 //go:noescape
+func gemmAVX2F16(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
+
+//go:noescape
+func gemmAVX2BF16(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
+
+//go:noescape
+func gemmAVX512F16(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
+
+//go:noescape
+func gemmAVX512BF16(a *float32, lda uintptr, b *float32, bstride uintptr, kc int, c *float32, ldc uintptr, bias *float32, mode int, mr int)
+
+//go:noescape
 func dotRowsAVX2(dst *float32, q *float32, k *float32, n int, d int)
 
 //go:noescape
@@ -33,16 +45,17 @@ func dotRows(dst, q, k []float32, n, d int) { dotRowsAVX2(&dst[0], &q[0], &k[0],
 // lane of out is one chain of fused multiply-adds over j = 0…n-1.
 func axpyRows(out, p, v []float32, n, d int) { axpyRowsAVX2(&out[0], &p[0], &v[0], n, d) }
 
-func hasAVX2() bool   { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+// hasAVX2 also requires F16C (VCVTPH2PS), which every AVX2 CPU has.
+func hasAVX2() bool   { return cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C }
 func hasAVX512() bool { return hasAVX2() && cpu.X86.HasAVX512F }
 
 func archPaths() []*kernelPath {
 	var ps []*kernelPath
 	if hasAVX2() {
-		ps = append(ps, &kernelPath{name: "avx2", nr: subWidth, kc: 768, gemm: gemmAVX2, dot: dotRows, axpy: axpyRows})
+		ps = append(ps, &kernelPath{name: "avx2", nr: subWidth, kc: 768, gemm: gemmAVX2, gemmF16: gemmAVX2F16, gemmBF16: gemmAVX2BF16, dot: dotRows, axpy: axpyRows})
 	}
 	if hasAVX512() {
-		ps = append(ps, &kernelPath{name: "avx512", nr: panelWidth, kc: 512, gemm: gemmAVX512, dot: dotRows, axpy: axpyRows})
+		ps = append(ps, &kernelPath{name: "avx512", nr: panelWidth, kc: 512, gemm: gemmAVX512, gemmF16: gemmAVX512F16, gemmBF16: gemmAVX512BF16, dot: dotRows, axpy: axpyRows})
 	}
 	return ps
 }
@@ -69,6 +82,10 @@ func expStoreAVX2(dst *float32, x *float32, n int, m, s float32) float64
 // max, scale, add, index, layer norm) run: on the avx2 and avx512 paths.
 func useVectorKernels() bool { return Path() != "portable" }
 
+// useAVX512Vectors reports whether the AVX-512 versions of the
+// exponential, layer-norm, add and index kernels run: on the avx512 path.
+func useAVX512Vectors() bool { return Path() == "avx512" }
+
 //go:noescape
 func geluAVX2(x *float32, n int)
 
@@ -88,3 +105,20 @@ func addAVX2(dst *float32, src *float32, n int)
 
 //go:noescape
 func indexAVX2(x *float32, n int, v float32) int
+
+// Implemented in vec_avx512_amd64.s (hand-written).
+
+//go:noescape
+func layerNormAVX512(y *float32, x *float32, gain *float32, bias *float32, n int, eps float64)
+
+//go:noescape
+func addAVX512(dst *float32, src *float32, n int)
+
+//go:noescape
+func indexAVX512(x *float32, n int, v float32) int
+
+//go:noescape
+func expSumAVX512(x *float32, n int, m float32) float64
+
+//go:noescape
+func expStoreAVX512(dst *float32, x *float32, n int, m, s float32) float64

@@ -10,6 +10,8 @@ func peakKernels() map[string]peakKernel { return nil }
 
 func useVectorKernels() bool { return false }
 
+func useAVX512Vectors() bool { return false }
+
 func expSumAVX2(x *float32, n int, m float32) float64 { panic("kernels: no AVX2") }
 
 func expStoreAVX2(dst *float32, x *float32, n int, m, s float32) float64 { panic("kernels: no AVX2") }
@@ -27,3 +29,17 @@ func layerNormAVX2(y *float32, x *float32, gain *float32, bias *float32, n int, 
 func addAVX2(dst *float32, src *float32, n int) { panic("kernels: no AVX2") }
 
 func indexAVX2(x *float32, n int, v float32) int { panic("kernels: no AVX2") }
+
+func layerNormAVX512(y *float32, x *float32, gain *float32, bias *float32, n int, eps float64) {
+	panic("kernels: no AVX-512")
+}
+
+func addAVX512(dst *float32, src *float32, n int) { panic("kernels: no AVX-512") }
+
+func indexAVX512(x *float32, n int, v float32) int { panic("kernels: no AVX-512") }
+
+func expSumAVX512(x *float32, n int, m float32) float64 { panic("kernels: no AVX-512") }
+
+func expStoreAVX512(dst *float32, x *float32, n int, m, s float32) float64 {
+	panic("kernels: no AVX-512")
+}

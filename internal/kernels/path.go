@@ -25,11 +25,14 @@ const (
 // kernelPath is one implementation of the kernels.
 type kernelPath struct {
 	name string
-	nr   int // columns per micro-kernel call, a multiple of subWidth dividing panelWidth
-	kc   int // K block: the kernel is called over at most kc steps of k
-	gemm gemmKernel
-	dot  func(dst, q, k []float32, n, d int) // DotRows with checked shapes, n, d ≥ 1
-	axpy func(out, p, v []float32, n, d int) // AxpyRows with checked shapes, n, d ≥ 1
+	nr   int        // columns per micro-kernel call, a multiple of subWidth dividing panelWidth
+	kc   int        // K block: the kernel is called over at most kc steps of k
+	gemm gemmKernel // B of float32
+	// gemmF16 and gemmBF16 take B of 16-bit values (bstride in bytes of
+	// them) and widen them exactly as they load them.
+	gemmF16, gemmBF16 gemmKernel
+	dot               func(dst, q, k []float32, n, d int) // DotRows with checked shapes, n, d ≥ 1
+	axpy              func(out, p, v []float32, n, d int) // AxpyRows with checked shapes, n, d ≥ 1
 }
 
 // pathNames lists every path name in order of preference, best last.

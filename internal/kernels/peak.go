@@ -19,6 +19,18 @@ func PeakGFLOPS(threads int, d time.Duration) float64 {
 	return pk.measure(threads, d)
 }
 
+// PathPeakGFLOPS is PeakGFLOPS measured with the FMA loop of the code
+// path in use (Path), at its vector width: on a CPU with AVX-512 the avx2
+// path's peak is that of 8-wide FMAs, the ceiling of code that uses them.
+// It returns 0 on the portable path.
+func PathPeakGFLOPS(threads int, d time.Duration) float64 {
+	pk, ok := peakKernels()[Path()]
+	if !ok {
+		return 0
+	}
+	return pk.measure(threads, d)
+}
+
 func bestPeakKernel() (peakKernel, bool) {
 	peaks := peakKernels()
 	for i := len(pathNames) - 1; i >= 0; i-- {

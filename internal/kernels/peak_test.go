@@ -25,3 +25,18 @@ func TestPeakGFLOPS(t *testing.T) {
 		t.Errorf("PeakGFLOPS(1, 20ms) = %v GFLOP/s, want a finite rate above 1", p)
 	}
 }
+
+// TestPathPeakGFLOPS checks that each path has its own peak loop (the
+// portable path none) and that it yields a finite rate above 1 GFLOP/s.
+func TestPathPeakGFLOPS(t *testing.T) {
+	for _, path := range pathNames {
+		t.Run(path, func(t *testing.T) {
+			usePath(t, path)
+			p := PathPeakGFLOPS(1, 10*time.Millisecond)
+			_, has := peakKernels()[path]
+			if has != (p != 0) || math.IsNaN(p) || math.IsInf(p, 0) || (has && p < 1) {
+				t.Errorf("%s: PathPeakGFLOPS = %v (the path has a peak loop: %v)", path, p, has)
+			}
+		})
+	}
+}

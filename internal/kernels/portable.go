@@ -4,12 +4,14 @@ import "unsafe"
 
 // portablePath is the pure-Go path every CPU can run.
 var portablePath = &kernelPath{
-	name: "portable",
-	nr:   subWidth,
-	kc:   256,
-	gemm: gemmGo,
-	dot:  dotRowsGo,
-	axpy: axpyRowsGo,
+	name:     "portable",
+	nr:       subWidth,
+	kc:       256,
+	gemm:     gemmGo,
+	gemmF16:  gemmGoF16,
+	gemmBF16: gemmGoBF16,
+	dot:      dotRowsGo,
+	axpy:     axpyRowsGo,
 }
 
 // gemmGo is the gemmKernel of the portable path, nr = 16. The compiler

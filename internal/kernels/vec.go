@@ -8,18 +8,28 @@ import (
 // LayerNorm sets y[j] = float32((x[j]−mean)·inv)·gain[j] + bias[j] for one
 // row x, where mean and inv = 1/sqrt(var + eps) are computed in float64
 // with four interleaved partial sums (a fixed order that depends only on
-// len(x)). y may be x. Vectorised on AVX2 for lengths that are multiples
-// of 4, with the same operations in the same order, so every path gives
-// the same bits.
+// len(x)). y may be x. Vectorised on AVX2 and AVX-512 for lengths that
+// are multiples of 4, with the same operations in the same order, so every
+// path gives the same bits.
 func LayerNorm(y, x, gain, bias []float32, eps float64) {
 	n := len(x)
 	if n == 0 || len(y) < n || len(gain) < n || len(bias) < n {
 		panic(fmt.Sprintf("kernels: LayerNorm shapes: len(y)=%d len(x)=%d len(gain)=%d len(bias)=%d", len(y), n, len(gain), len(bias)))
 	}
 	if useVectorKernels() && n%4 == 0 {
-		layerNormAVX2(&y[0], &x[0], &gain[0], &bias[0], n, eps)
+		if useAVX512Vectors() {
+			layerNormAVX512(&y[0], &x[0], &gain[0], &bias[0], n, eps)
+		} else {
+			layerNormAVX2(&y[0], &x[0], &gain[0], &bias[0], n, eps)
+		}
 		return
 	}
+	layerNormGo(y, x, gain, bias, eps)
+}
+
+// layerNormGo is LayerNorm's portable code, the reference of the kernels.
+func layerNormGo(y, x, gain, bias []float32, eps float64) {
+	n := len(x)
 	mean := sum4(x) / float64(n)
 	inv := 1 / math.Sqrt(sq4(x, mean)/float64(n)+eps)
 	for j, v := range x {
@@ -64,12 +74,17 @@ func sq4(x []float32, mean float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// Add sets dst[i] += src[i] for every i of src; vectorised on AVX2 (the
-// same rounded sums on every path).
+// Add sets dst[i] += src[i] for every i of src; vectorised on AVX2 and
+// AVX-512 (the same rounded sums on every path).
 func Add(dst, src []float32) {
 	dst = dst[:len(src)]
 	head := 0
-	if useVectorKernels() {
+	if useAVX512Vectors() {
+		head = len(src) &^ 15
+		if head > 0 {
+			addAVX512(&dst[0], &src[0], head)
+		}
+	} else if useVectorKernels() {
 		head = len(src) &^ 7
 		if head > 0 {
 			addAVX2(&dst[0], &src[0], head)
@@ -81,10 +96,17 @@ func Add(dst, src []float32) {
 }
 
 // Index returns the index of the first element of x equal to v, or -1;
-// vectorised on AVX2. A NaN equals nothing.
+// vectorised on AVX2 and AVX-512. A NaN equals nothing.
 func Index(x []float32, v float32) int {
 	head := 0
-	if useVectorKernels() {
+	if useAVX512Vectors() {
+		head = len(x) &^ 15
+		if head > 0 {
+			if i := indexAVX512(&x[0], head, v); i >= 0 {
+				return i
+			}
+		}
+	} else if useVectorKernels() {
 		head = len(x) &^ 7
 		if head > 0 {
 			if i := indexAVX2(&x[0], head, v); i >= 0 {
