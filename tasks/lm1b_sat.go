@@ -128,6 +128,11 @@ func readSATText(path string) ([]satRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSATText(text, path)
+}
+
+// parseSATText parses the text of readSATText read from path.
+func parseSATText(text, path string) ([]satRecord, error) {
 	var out []satRecord
 	var rec []string
 	start := 0
