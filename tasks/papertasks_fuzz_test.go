@@ -62,3 +62,13 @@ func FuzzWSCPassage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPyLiteral checks the Python-literal reader never panics on any
+// text.
+func FuzzPyLiteral(f *testing.F) {
+	f.Add(`[{'answer': 'A', 'options': ['a', "b's"], 'question': 'q\\n\\x41'}]`)
+	f.Add(`{'a': ['\\u00e9']}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = parsePyLiteral(s)
+	})
+}

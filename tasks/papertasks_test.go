@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -135,9 +136,18 @@ func TestRACE(t *testing.T) {
 		"lm-eval": {"Article: Sam grew beans. They grew tall.\n\nQuestion: What did Sam grow?\nAnswer: beans\nThe beans grew tall\nWho grew beans?", "Answer:"},
 		"gpt3":    {"Article: Sam grew beans. They grew tall.\nQ: What did Sam grow?\nA: beans\nQ: The beans grew  _  .\nA: tall\nQ: Who grew beans?\nA:", "A:"},
 	}
+	// EleutherAI/race: problems as Python's repr writes it.
+	problems := `[{'answer': 'A', 'options': ['beans', 'corn', 'rice', 'wheat'], 'question': 'What did Sam grow?'}, ` +
+		`{'answer': 'B', 'options': ['short', 'tall', 'red', 'old'], 'question': 'The beans grew  _  .'}, ` +
+		`{'answer': 'C', 'options': ['Ann', 'Bob', 'Sam', 'Tom'], 'question': 'Who grew beans?'}]`
+	lit, err := json.Marshal(map[string]string{"article": "Sam grew beans. They grew tall.", "problems": problems})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, form := range []struct{ name, file, rows string }{
 		{"article", "race.jsonl", raceArticleRow + "\n"},
 		{"question rows", "race.jsonl", perQuestion},
+		{"problems literal", "race.jsonl", string(lit) + "\n"},
 	} {
 		for variant, w := range want {
 			t.Run(form.name+"/"+variant, func(t *testing.T) {
@@ -165,7 +175,7 @@ func TestRACE(t *testing.T) {
 			})
 		}
 	}
-	_, err := New("race_middle", Options{DataPath: writeFile(t, "race.jsonl", strings.Replace(raceArticleRow, `"C"]`, `"E"]`, 1)+"\n")})
+	_, err = New("race_middle", Options{DataPath: writeFile(t, "race.jsonl", strings.Replace(raceArticleRow, `"C"]`, `"E"]`, 1)+"\n")})
 	if err == nil || !strings.Contains(err.Error(), "answers[2]") {
 		t.Errorf("answer E of 4 options: error %v, want one naming answers[2]", err)
 	}
@@ -282,4 +292,36 @@ func TestPaperTaskRequestHashes(t *testing.T) {
 		got[fmt.Sprintf("%s@v%s/%dshot", c.task, task.Spec().Version, c.k)] = eval.RequestHash(in)
 	}
 	checkGolden(t, filepath.Join("testdata", "request_hashes_papertasks.golden"), got)
+}
+
+// TestParsePyLiteral checks the Python-literal reader on values written as
+// Python's repr writes them and on the escapes ast.literal_eval undoes.
+func TestParsePyLiteral(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // the value as JSON; "" for an error
+	}{
+		{`['a', "it's", 'b\'c']`, `["a","it's","b'c"]`},
+		{`{'q': 'x\ny', 'o': ['\xe9', '\u00e9', 'é', '\\']}`, `{"o":["é","é","é","\\"],"q":"x\ny"}`},
+		{`[ ]`, `null`},
+		{`['a',]`, `["a"]`},
+		{`['a' 'b']`, ""},
+		{`['a'`, ""},
+		{`{1: 'a'}`, ""},
+		{`'abc`, ""},
+		{`['\q']`, ""},
+		{`['a'] x`, ""},
+	} {
+		v, err := parsePyLiteral(c.in)
+		if c.want == "" {
+			if err == nil {
+				t.Errorf("parsePyLiteral(%s) = %v, want an error", c.in, v)
+			}
+			continue
+		}
+		got, _ := json.Marshal(v)
+		if err != nil || string(got) != c.want {
+			t.Errorf("parsePyLiteral(%s) = %s, %v; want %s", c.in, got, err, c.want)
+		}
+	}
 }

@@ -2,7 +2,9 @@ package tasks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/kshot-eval/kshot/datasets"
 	"github.com/kshot-eval/kshot/datasets/hub"
@@ -72,7 +74,8 @@ func raceAnswer(row datasets.Row, key, letter string, options int) (int, error) 
 // release's one-JSON-object-per-file, concatenated), or one question per
 // record {article, question, options, answer} (the Hub's ehovy/race),
 // grouped by article text in order of first appearance as
-// lm-evaluation-harness groups them.
+// lm-evaluation-harness groups them, or lm-evaluation-harness's own
+// EleutherAI/race {article, problems} (raceProblems).
 func readRACE(path string) ([]raceArticle, error) {
 	var docs []raceArticle
 	byText := map[string]int{}
@@ -120,11 +123,16 @@ func readRACE(path string) ([]raceArticle, error) {
 			continue
 		}
 		if _, ok := row.Get("problems"); ok {
-			return nil, row.Invalid("problems", "is EleutherAI/race's Python-literal column, which kshot does not parse; read the original files or ehovy/race (one question per row)")
+			d, err := raceProblems(row, article)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, d)
+			continue
 		}
 		f, err := rowStrings(row, "question", "answer")
 		if err != nil {
-			return nil, fmt.Errorf("%w; records are {article, questions, options, answers} (one article, the original release) or {article, question, options, answer} (one question, ehovy/race)", err)
+			return nil, fmt.Errorf("%w; records are {article, questions, options, answers} (one article, the original release) or {article, question, options, answer} (one question, ehovy/race) or {article, problems} (EleutherAI/race)", err)
 		}
 		os, err := row.Strings("options")
 		if err != nil {
@@ -143,6 +151,46 @@ func readRACE(path string) ([]raceArticle, error) {
 		docs[i].problems = append(docs[i].problems, raceProblem{question: f[0], options: os, answer: a})
 	}
 	return docs, nil
+}
+
+// raceProblems reads a row of EleutherAI/race, lm-evaluation-harness's
+// copy: {article, problems}, problems a Python literal (a string) of a
+// list of {question, options, answer}.
+func raceProblems(row datasets.Row, article string) (raceArticle, error) {
+	lit, err := row.String("problems")
+	if err != nil {
+		return raceArticle{}, err
+	}
+	v, err := parsePyLiteral(lit)
+	if err != nil {
+		return raceArticle{}, row.Invalid("problems", "is not a Python list literal: %v", err)
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return raceArticle{}, row.Invalid("problems", "is not a non-empty list")
+	}
+	d := raceArticle{article: article, where: row.Where()}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		q, qok := m["question"].(string)
+		a, aok := m["answer"].(string)
+		raw, _ := m["options"].([]any)
+		var opts []string
+		for _, o := range raw {
+			if s, isStr := o.(string); isStr {
+				opts = append(opts, s)
+			}
+		}
+		if !ok || !qok || !aok || len(opts) < 2 || len(opts) != len(raw) {
+			return raceArticle{}, row.Invalid(fmt.Sprintf("problems[%d]", i), "is not {question, options (at least 2 strings), answer}")
+		}
+		ans, err := raceAnswer(row, fmt.Sprintf("problems[%d].answer", i), a, len(opts))
+		if err != nil {
+			return raceArticle{}, err
+		}
+		d.problems = append(d.problems, raceProblem{question: q, options: opts, answer: ans})
+	}
+	return d, nil
 }
 
 // raceContext is the context of article d in the variant's format: the
@@ -244,4 +292,132 @@ func newANLI(name string, round int, o Options) (eval.Task, error) {
 		return nil, err
 	}
 	return newMCTask(name, "1.0-"+variant, src.String(), paths[0], docs, false, mcMetrics...)
+}
+
+// parsePyLiteral parses the subset of Python literals that
+// EleutherAI/race's problems column holds — lists, dicts with string keys
+// and strings in either quote with Python's escapes — into []any,
+// map[string]any and string. It is what ast.literal_eval returns for
+// that column, and an error for anything else.
+func parsePyLiteral(s string) (any, error) {
+	p := pyParser{s: s}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	if p.skip(); p.i != len(p.s) {
+		return nil, fmt.Errorf("unexpected %q after the literal at offset %d", p.s[p.i:min(len(p.s), p.i+10)], p.i)
+	}
+	return v, nil
+}
+
+type pyParser struct {
+	s string
+	i int
+}
+
+func (p *pyParser) skip() {
+	for p.i < len(p.s) && strings.IndexByte(" \t\r\n", p.s[p.i]) >= 0 {
+		p.i++
+	}
+}
+
+func (p *pyParser) value() (any, error) {
+	p.skip()
+	if p.i >= len(p.s) {
+		return nil, fmt.Errorf("the literal ends early at offset %d", p.i)
+	}
+	switch c := p.s[p.i]; c {
+	case '[', '{':
+		end := byte(']')
+		if c == '{' {
+			end = '}'
+		}
+		p.i++
+		var list []any
+		dict := map[string]any{}
+		for first := true; ; first = false {
+			p.skip()
+			if p.i < len(p.s) && p.s[p.i] == end {
+				p.i++
+				if c == '{' {
+					return dict, nil
+				}
+				return list, nil
+			}
+			if !first {
+				if p.i >= len(p.s) || p.s[p.i] != ',' {
+					return nil, fmt.Errorf("want ',' or %q at offset %d", end, p.i)
+				}
+				p.i++
+				p.skip()
+				if p.i < len(p.s) && p.s[p.i] == end { // trailing comma
+					continue
+				}
+			}
+			v, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			if c == '[' {
+				list = append(list, v)
+				continue
+			}
+			key, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("a dict key at offset %d is not a string", p.i)
+			}
+			if p.skip(); p.i >= len(p.s) || p.s[p.i] != ':' {
+				return nil, fmt.Errorf("want ':' at offset %d", p.i)
+			}
+			p.i++
+			if dict[key], err = p.value(); err != nil {
+				return nil, err
+			}
+		}
+	case '\'', '"':
+		return p.str(c)
+	}
+	return nil, fmt.Errorf("unexpected %q at offset %d (want a list, dict or string)", p.s[p.i], p.i)
+}
+
+// str reads a string literal quoted by q, undoing Python's escapes.
+func (p *pyParser) str(q byte) (string, error) {
+	start := p.i
+	p.i++
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == q:
+			p.i++
+			return b.String(), nil
+		case c == '\n':
+			return "", fmt.Errorf("a string at offset %d runs past the end of its line", start)
+		case c != '\\':
+			b.WriteByte(c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.s) {
+			break
+		}
+		e := p.s[p.i+1]
+		p.i += 2
+		if r, ok := map[byte]string{'\\': `\`, '\'': `'`, '"': `"`, 'n': "\n", 't': "\t", 'r': "\r", 'a': "\a", 'b': "\b", 'f': "\f", 'v': "\v", '\n': ""}[e]; ok {
+			b.WriteString(r)
+			continue
+		}
+		digits := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+		if digits == 0 || p.i+digits > len(p.s) {
+			return "", fmt.Errorf("unsupported escape \\%c at offset %d", e, p.i-2)
+		}
+		n, err := strconv.ParseUint(p.s[p.i:p.i+digits], 16, 32)
+		if err != nil || n > unicode.MaxRune {
+			return "", fmt.Errorf("bad escape \\%c%s at offset %d", e, p.s[p.i:p.i+digits], p.i-2)
+		}
+		b.WriteRune(rune(n))
+		p.i += digits
+	}
+	return "", fmt.Errorf("a string at offset %d is not closed", start)
 }
