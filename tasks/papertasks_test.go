@@ -325,3 +325,74 @@ func TestParsePyLiteral(t *testing.T) {
 		}
 	}
 }
+
+// Rows in the Hub's Parquet layouts of the new tasks' datasets.
+type (
+	wscHub struct {
+		Text       string `parquet:"text"`
+		Span1Index int64  `parquet:"span1_index"`
+		Span2Index int64  `parquet:"span2_index"`
+		Span1Text  string `parquet:"span1_text"`
+		Span2Text  string `parquet:"span2_text"`
+		Idx        int32  `parquet:"idx"`
+		Label      int64  `parquet:"label"`
+	}
+	anliHub struct {
+		UID        string `parquet:"uid"`
+		Premise    string `parquet:"premise"`
+		Hypothesis string `parquet:"hypothesis"`
+		Label      int64  `parquet:"label"`
+		Reason     string `parquet:"reason"`
+	}
+	raceEleutherHub struct {
+		Article  string `parquet:"article"`
+		Problems string `parquet:"problems"`
+	}
+	lm1bHub struct {
+		Text string `parquet:"text"`
+	}
+)
+
+// TestPaperTaskHubLayouts reads Parquet files in the Hub's column layouts
+// (aps/super_glue wsc.fixed, facebook/anli, EleutherAI/race,
+// billion-word-benchmark/lm1b), with integer labels as Parquet stores them,
+// and checks the prompts against the ones written by hand above.
+func TestPaperTaskHubLayouts(t *testing.T) {
+	wsc := writeParquetRows(t, "validation-00000-of-00001.parquet", []wscHub{
+		{Text: "Tom thanked Bill because he had helped him , a lot .", Span1Text: "Bill", Span2Index: 4, Span2Text: "he", Label: 1}})
+	anli := writeParquetRows(t, "test_r2-00000-of-00001.parquet", []anliHub{
+		{UID: "x", Premise: "A dog ran.", Hypothesis: "An animal moved.", Label: 1}})
+	race := writeParquetRows(t, "test-00000-of-00001.parquet", []raceEleutherHub{
+		{Article: "Sam grew beans.", Problems: `[{'answer': 'B', 'options': ['Ann', "Sam's dad", 'Sam'], 'question': 'Who grew beans?'}]`}})
+	lm1b := writeParquetRows(t, "test-00000-of-00001.parquet", []lm1bHub{{Text: "It was n't cheap , he said ."}, {Text: "Yes ."}})
+	for _, c := range []struct {
+		task, path, context, target string
+	}{
+		{"wsc", wsc, "Passage: Tom thanked Bill because *he* had helped him, a lot.\nQuestion: In the passage above, does the pronoun \"*he*\" refer to \"*Bill*\"?\nAnswer:", " yes"},
+		{"anli_r2", anli, "A dog ran.\nQuestion: An animal moved. True, False, or Neither?\nAnswer:", " Neither"},
+		{"race_high", race, "Article: Sam grew beans.\n\nWho grew beans?", " Sam's dad"},
+	} {
+		task, err := New(c.task, Options{DataPath: c.path})
+		if err != nil {
+			t.Fatalf("%s: %v", c.task, err)
+		}
+		in, err := task.Instances(0, 1234)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := in[0].Requests[0].(eval.MultipleChoice).Options[0].Context; got != c.context || in[0].Target != c.context+c.target {
+			t.Errorf("%s: context %q target %q, want %q and the gold %q", c.task, got, in[0].Target, c.context, c.target)
+		}
+	}
+	task, err := New("lm1b", Options{DataPath: lm1b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := task.Instances(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in) != 2 || in[0].Requests[0].(eval.Rolling).Text != "It wasn't cheap, he said.\n" || task.Spec().Version != "1.0" {
+		t.Errorf("lm1b from a user's Parquet file: %d documents, first %+v, version %s", len(in), in[0].Requests[0], task.Spec().Version)
+	}
+}
