@@ -134,6 +134,7 @@ var GPT2Table3Columns = []ReferenceColumn{
 	{"enwik8_bpb", "enwik8", "bits_per_byte", 1},
 	{"text8_bpc", "text8", "bits_per_byte", 1},
 	{"wikitext103_ppl", "wikitext103", "word_perplexity", 1},
+	{"1bw_ppl", "lm1b", "word_perplexity", 1},
 }
 
 // ParseReferenceColumn parses "COLUMN=KEY/METRIC" or

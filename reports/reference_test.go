@@ -35,6 +35,7 @@ func TestParseReferenceGPT2Table3(t *testing.T) {
 		{"lambada_openai", "acc", []Point{{117e6, 0.4599, 0}, {345e6, 0.5548, 0}, {762e6, 0.6012, 0}, {1542e6, 0.6324, 0}}},
 		{"lambada_openai", "perplexity", []Point{{117e6, 35.13, 0}, {345e6, 15.60, 0}, {762e6, 10.87, 0}, {1542e6, 8.63, 0}}},
 		{"enwik8", "bits_per_byte", []Point{{117e6, 1.16, 0}, {345e6, 1.01, 0}, {762e6, 0.97, 0}, {1542e6, 0.93, 0}}},
+		{"lm1b", "word_perplexity", []Point{{117e6, 75.20, 0}, {345e6, 55.72, 0}, {762e6, 44.575, 0}, {1542e6, 42.16, 0}}},
 		{"winograd", "acc", nil},
 	}
 	for _, c := range cases {

@@ -17,13 +17,15 @@ import (
 // inside the shared data directory, or (testdata/…) this package's
 // fixtures. Other tasks read their default file.
 var declData = map[string]string{
-	"hellaswag":  "hellaswag/hellaswag_val_full.part0.txt",
-	"storycloze": "testdata/gpt3/storycloze.csv",
-	"triviaqa":   "testdata/gpt3/triviaqa.jsonl",
-	"nq_open":    "testdata/gpt3/nq_open.jsonl",
-	"gpt1_sst2":  "testdata/gpt3/sst2.jsonl",
-	"gpt1_cola":  "testdata/gpt3/cola.jsonl",
-	"gpt1_race":  "testdata/gpt3/race.jsonl",
+	"hellaswag":     "hellaswag/hellaswag_val_full.part0.txt",
+	"storycloze":    "testdata/gpt3/storycloze.csv",
+	"triviaqa":      "testdata/gpt3/triviaqa.jsonl",
+	"nq_open":       "testdata/gpt3/nq_open.jsonl",
+	"gpt1_sst2":     "testdata/gpt3/sst2.jsonl",
+	"gpt1_cola":     "testdata/gpt3/cola.jsonl",
+	"gpt1_race":     "testdata/gpt3/race.jsonl",
+	"lm1b":          "testdata/papertasks/lm1b.txt",
+	"sat_analogies": "testdata/papertasks/sat.txt",
 }
 
 // TestDeclarations checks every registered task's declaration against the

@@ -49,6 +49,7 @@ func TestMetricNamesMatchLMEval(t *testing.T) {
 		"text8": fixture("hashes/text8"), "lambada_standard": fixture("hashes/lambada_standard.jsonl"),
 		"wikitext103": filepath.Join(dataDir, "wikitext2", "wiki.test.raw"),
 		"hellaswag":   filepath.Join(dataDir, "hellaswag", "hellaswag_val_full.part0.txt"),
+		"lm1b":        fixture("papertasks/lm1b.txt"), "sat_analogies": fixture("papertasks/sat.txt"),
 	}
 	for _, name := range Names() {
 		want, ok := rows[name]

@@ -99,6 +99,9 @@ type mcTask struct {
 	spec   eval.TaskSpec
 	docs   []mcDoc
 	uncond bool // also score every option after UncondContext (acc_uncond)
+	// uncondContext, when set, replaces UncondContext (RACE's gpt3
+	// variant normalises after "A:").
+	uncondContext string
 }
 
 // newMCTask checks the documents and builds the task; metrics lists the
@@ -154,9 +157,13 @@ func (t *mcTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		reqs := []eval.Request{mc}
 		if t.uncond {
+			uc := UncondContext
+			if t.uncondContext != "" {
+				uc = t.uncondContext
+			}
 			un := eval.MultipleChoice{Options: make([]eval.Loglikelihood, d.options())}
 			for j := range un.Options {
-				un.Options[j] = eval.Loglikelihood{Context: UncondContext, Continuation: " " + d.choice(j)}
+				un.Options[j] = eval.Loglikelihood{Context: uc, Continuation: " " + d.choice(j)}
 			}
 			reqs = append(reqs, un)
 		}
