@@ -271,3 +271,66 @@ func TestSentences(t *testing.T) {
 		t.Errorf("sentences = %q, want %q", got, want)
 	}
 }
+
+// TestScorerLayouts: the same hand-built documents in the official
+// release's form and in the Hugging Face Hub's row layout build the same
+// requests and the same gold answers.
+func TestScorerLayouts(t *testing.T) {
+	for _, c := range []struct{ task, official, hub string }{
+		{"coqa", "coqa-dev.json", "coqa_hub.jsonl"},
+		{"squadv2", "dev-v2.0.json", "squad_hub.jsonl"},
+		{"drop", "drop_dataset_dev.json", "drop_hub.jsonl"},
+		{"record", "record_val.jsonl", "record_hub.jsonl"},
+		{"multirc", "multirc_superglue.jsonl", "multirc_hub.jsonl"},
+	} {
+		for _, variant := range []string{"", "gpt2"} {
+			if variant == "gpt2" && c.task != "coqa" {
+				continue
+			}
+			t.Run(c.task+"/"+variant, func(t *testing.T) {
+				_, a := buildScorer(t, c.task, variant, scorerFixture(c.official), 1)
+				_, b := buildScorer(t, c.task, variant, scorerFixture(c.hub), 1)
+				if eval.RequestHash(a) != eval.RequestHash(b) {
+					t.Errorf("requests differ between %s and %s", c.official, c.hub)
+				}
+				for i := range a {
+					ga, gb := goldsOf(a[i].Doc), goldsOf(b[i].Doc)
+					if ga != gb {
+						t.Errorf("document %d: golds %s vs %s", i, ga, gb)
+					}
+				}
+			})
+		}
+	}
+}
+
+// goldsOf renders a document's gold answers for comparison.
+func goldsOf(doc any) string {
+	switch d := doc.(type) {
+	case genDoc:
+		return strings.Join(d.Golds, "|") + "#" + func() string {
+			var s []string
+			for _, sp := range d.Spans {
+				s = append(s, strings.Join(sp, "+"))
+			}
+			return strings.Join(s, "|")
+		}()
+	case recordDoc:
+		return strings.Join(d.Answers, "|") + "#" + strings.Join(d.Entities, "|")
+	case multircDoc:
+		return strings.Join(d.Answers, "|") + "#" + fmtBools(d.Labels)
+	}
+	panic("goldsOf: unknown document type")
+}
+
+func fmtBools(bs []bool) string {
+	var s []string
+	for _, b := range bs {
+		if b {
+			s = append(s, "T")
+		} else {
+			s = append(s, "F")
+		}
+	}
+	return strings.Join(s, " ")
+}

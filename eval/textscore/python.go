@@ -110,14 +110,14 @@ func pyFloat(s string) (float64, bool) {
 }
 
 // digitValue returns the value of a Unicode decimal digit (category Nd):
-// digits come in runs of ten starting at a code point whose value is 0.
+// digits come in runs of ten from a zero, and where runs touch (the
+// mathematical digits) the contiguous block is a whole number of runs.
 func digitValue(r rune) int {
-	for d := 0; d < 10; d++ {
-		if !unicode.IsDigit(r - rune(d)) {
-			return d - 1
-		}
+	start := r
+	for unicode.IsDigit(start - 1) {
+		start--
 	}
-	return int(r-'0') % 10
+	return int(r-start) % 10
 }
 
 // pyFloatRepr is Python's str(float): the shortest digits that read back

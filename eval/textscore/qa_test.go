@@ -84,6 +84,8 @@ func TestDROPNormalize(t *testing.T) {
 		{"0.00001", "1e-05"},
 		{"-5", "5.0"}, // the hyphen is a separator: the sign is lost, as in drop_eval.py
 		{"Seven", "seven"},
+		{"١٢", "12.0"}, // Arabic-Indic digits are a float for Python too
+		{"𝟗𝟘", "90.0"}, // mathematical bold 9, double-struck 0: touching runs of digits
 	} {
 		if got := DROPNormalize(c.in); got != c.want {
 			t.Errorf("DROPNormalize(%q) = %q, want %q", c.in, got, c.want)
