@@ -49,7 +49,7 @@ func TestMetricNamesMatchLMEval(t *testing.T) {
 		"hellaswag":   filepath.Join(dataDir, "hellaswag", "hellaswag_val_full.part0.txt"),
 	}
 	for task, file := range map[string]string{"coqa": "coqa-dev.json", "squadv2": "dev-v2.0.json", "drop": "drop_dataset_dev.json",
-		"record": "record_val.jsonl", "webqs": "webqs.jsonl", "cnn_dailymail": "cnn_dailymail.jsonl"} {
+		"record": "record_val.jsonl", "webqs": "webqs.jsonl", "webqs_gpt3": "webqs.jsonl", "cnn_dailymail": "cnn_dailymail.jsonl"} {
 		data[task] = scorerFixture(file)
 	}
 	for _, name := range Names() {

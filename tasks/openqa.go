@@ -28,13 +28,55 @@ import (
 // webqs is lm-evaluation-harness's webqs: "Question: {question}\nAnswer:"
 // with every accepted answer (those with a strict prefix among the
 // others removed) as a continuation " {answer}"; exact_match is 1 when the
-// model's greedy continuation is one of them.
+// model's greedy continuation is one of them. webqs_gpt3 is the GPT-3
+// paper's open-ended form (Figure G.35, "Q: {question}\nA:", greedy until
+// a newline; exact_match after SQuAD's normalisation against any accepted
+// answer, as closed-book QA is usually scored); a separate task because
+// it generates where webqs compares likelihoods. Its few-shot examples
+// come from the test split (the paper drew them from the training set).
 func init() {
 	Register("quac", Decl{Description: "QuAC (llm-foundry's dev file): greedy answer to the dialogue's last question; f1 over the answer and its aliases",
 		Kind: eval.KindGenerate, Metrics: []string{"f1"}}, newQuAC)
 	Register("webqs", Decl{Description: "WebQuestions (test): exact_match when the greedy continuation is an accepted answer (lm-eval's multiple-choice form)",
 		Kind: eval.KindMultipleChoice, Metrics: exactMatch}, newWebQs)
+	Register("webqs_gpt3", Decl{Description: "WebQuestions (test), the GPT-3 paper's format: greedy answer to \"Q: … A:\", exact_match over the accepted answers",
+		Kind: eval.KindGenerate, Metrics: exactMatch}, newWebQsGPT3)
 	hubData["webqs"] = hub.Dataset{Repo: "stanfordnlp/web_questions", Config: "default", Split: "test"}
+	hubData["webqs_gpt3"] = hubData["webqs"]
+}
+
+func newWebQsGPT3(o Options) (eval.Task, error) {
+	const name = "webqs_gpt3"
+	path, err := dataFile(name, o, "webqs/test.jsonl", "WebQuestions' test split ({question, answers})")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := readRecords(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	t := &genTask{fs: eval.DefaultFewShot(), until: []string{"\n"}, maxTokens: qaMaxTokens}
+	t.spec = eval.TaskSpec{Name: name, Version: "1.0", Dataset: "stanfordnlp/web_questions (test)", Description: Description(name),
+		Metrics: []eval.Metric{eval.Mean("exact_match", true)}}
+	for _, row := range rows {
+		q, err := row.String("question")
+		if err != nil {
+			return nil, err
+		}
+		answers, err := row.Strings("answers")
+		if err != nil {
+			return nil, err
+		}
+		if len(answers) == 0 {
+			return nil, row.Invalid("answers", "is empty: a question needs an accepted answer")
+		}
+		t.docs = append(t.docs, genDoc{Query: "Q: " + q + "\nA:", Target: answers[0], Golds: answers, Where: row.Where()})
+	}
+	t.score = func(d genDoc, gen string) map[string][]float64 {
+		em, _ := textscore.MaxOverGolds(d.Golds, strings.TrimSpace(gen))
+		return map[string][]float64{"exact_match": eval.MeanStats(em)}
+	}
+	return t, nil
 }
 
 func newQuAC(o Options) (eval.Task, error) {

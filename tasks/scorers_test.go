@@ -56,6 +56,7 @@ func TestScorerRequestHashes(t *testing.T) {
 		{"record", "", scorerFixture("record_val.jsonl"), 0}, {"record", "", scorerFixture("record_val.jsonl"), 1},
 		{"multirc", "", filepath.Join(dataDir, "superglue", "multirc_val.jsonl"), 0}, {"multirc", "", scorerFixture("multirc_hub.jsonl"), 1},
 		{"webqs", "", scorerFixture("webqs.jsonl"), 0}, {"webqs", "", scorerFixture("webqs.jsonl"), 1},
+		{"webqs_gpt3", "", scorerFixture("webqs.jsonl"), 0}, {"webqs_gpt3", "", scorerFixture("webqs.jsonl"), 1},
 		{"cnn_dailymail", "", scorerFixture("cnn_dailymail.jsonl"), 0}, {"cnn_dailymail", "gpt2", scorerFixture("cnn_dailymail.jsonl"), 0},
 	}
 	got := map[string]string{}
@@ -94,6 +95,7 @@ func TestScorerPrompts(t *testing.T) {
 			"(CNN) Alice Smith met Bob Jones in Paris on Friday.\n\n  - Alice Smith met Bob Jones.\n  - The meeting was in Paris.\n",
 			"   - The meeting took place in Alice Smith.", "   - The meeting took place in Bob Jones.", "   - The meeting took place in Paris.")},
 		{"webqs", "webqs", "", "webqs.jsonl", 1, eval.Choices("Question: what character did natalie portman play in star wars?\nAnswer:", " Padmé")},
+		{"webqs_gpt3", "webqs_gpt3", "", "webqs.jsonl", 0, eval.Generate{Context: "Q: what is the name of justin bieber brother?\nA:", Until: []string{"\n"}, MaxTokens: 32}},
 		{"cnn_dailymail lm-eval", "cnn_dailymail", "", "cnn_dailymail.jsonl", 1, eval.Generate{
 			Context: "Summarize the following article:\n\nA rare bird was seen in the valley for the first time in fifty years. Birdwatchers travelled from far away.\n\nSummary:",
 			Until:   []string{"\n\n"}, MaxTokens: 128}},
@@ -177,6 +179,8 @@ func TestScorerScoring(t *testing.T) {
 		{"record wrong", "record", "", "record_val.jsonl", 0, []eval.Response{eval.ChoiceResult{Options: []eval.LoglikelihoodResult{{LogProb: -5}, {LogProb: -2}, {LogProb: -3}}}}, map[string]float64{"f1": 0, "em": 0}},
 		// webqs: the second option was the greedy continuation → 1.
 		{"webqs", "webqs", "", "webqs.jsonl", 0, []eval.Response{eval.ChoiceResult{Options: []eval.LoglikelihoodResult{{LogProb: -9}, {LogProb: -1, Greedy: true}}}}, map[string]float64{"exact_match": 1}},
+		// webqs_gpt3: "jaxon bieber." normalises to "jaxon bieber", the second answer: 1.
+		{"webqs_gpt3", "webqs_gpt3", "", "webqs.jsonl", 0, gen(" Jaxon Bieber."), map[string]float64{"exact_match": 1}},
 		// QuAC unanswerable: "Cannot answer." matches the alias → f1 1.
 		{"quac", "quac", "", "quac.jsonl", 1, gen(" Cannot answer.\nQuestion:"), map[string]float64{"f1": 1}},
 		// cnn_dailymail gpt2: reference lines "the citi council vote to build a new park" (9
