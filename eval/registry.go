@@ -205,6 +205,15 @@ func noOptions(m func() Metric) func(json.RawMessage) (Metric, error) {
 func init() {
 	// Every metric name kshot's tasks report.
 	registerMean("acc", "acc_norm", "acc_bytes", "acc_token", "acc_uncond", "exact_match", "f1")
+	// The official-scorer metrics (eval/textscore): lm-evaluation-harness's
+	// names where it has the task (coqa, drop, record: em and f1; squadv2:
+	// exact, f1 and the HasAns/NoAns splits; cnn_dailymail: rouge1, rouge2,
+	// rougeL), SuperGLUE's f1a for MultiRC.
+	registerMean("em", "exact", "rouge1", "rouge2", "rougeL", "rougeLsum")
+	for _, n := range []string{"HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1"} {
+		registerCorpus(n, true, noOptions(func() Metric { return SubsetMean(n) }))
+	}
+	registerCorpus("f1a", true, noOptions(F1aMetric))
 	registerCorpus("perplexity", false, noOptions(Perplexity))
 	registerCorpus("word_perplexity", false, noOptions(func() Metric { return WeightedPerplexity("word_perplexity") }))
 	registerCorpus("byte_perplexity", false, noOptions(func() Metric { return WeightedPerplexity("byte_perplexity") }))

@@ -194,7 +194,7 @@ func TestUpdateGoldenRefuses(t *testing.T) {
 // one request hash in the goldens.
 func TestGoldensCoverRegistry(t *testing.T) {
 	covered := map[string]bool{}
-	for _, g := range []string{"request_hashes.golden", "request_hashes_gpt3.golden", "request_hashes_papertasks.golden"} {
+	for _, g := range []string{"request_hashes.golden", "request_hashes_gpt3.golden", "request_hashes_papertasks.golden", "request_hashes_scorers.golden"} {
 		hashes, err := readGolden(filepath.Join("testdata", g))
 		if err != nil {
 			t.Fatal(err)

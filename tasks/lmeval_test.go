@@ -25,7 +25,8 @@ func TestMetricNamesMatchLMEval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := regexp.MustCompile("`([a-z0-9_]+)`")
+	names := regexp.MustCompile("`([A-Za-z0-9_]+)`") // rougeL, HasAns_exact
+
 	rows := map[string][]string{}
 	for _, line := range strings.Split(string(doc), "\n") {
 		cells := strings.Split(line, "|")
@@ -50,6 +51,10 @@ func TestMetricNamesMatchLMEval(t *testing.T) {
 		"wikitext103": filepath.Join(dataDir, "wikitext2", "wiki.test.raw"),
 		"hellaswag":   filepath.Join(dataDir, "hellaswag", "hellaswag_val_full.part0.txt"),
 		"lm1b":        fixture("papertasks/lm1b.txt"), "sat_analogies": fixture("papertasks/sat.txt"),
+	}
+	for task, file := range map[string]string{"coqa": "coqa-dev.json", "squadv2": "dev-v2.0.json", "drop": "drop_dataset_dev.json",
+		"record": "record_val.jsonl", "webqs": "webqs.jsonl", "webqs_gpt3": "webqs.jsonl", "cnn_dailymail": "cnn_dailymail.jsonl"} {
+		data[task] = scorerFixture(file)
 	}
 	for _, name := range Names() {
 		want, ok := rows[name]

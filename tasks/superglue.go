@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -17,44 +16,11 @@ import (
 // class labels). lm-evaluation-harness reads the Hub form, where false
 // is 0 and true is 1.
 
-// superglueLabel returns field key of a SuperGLUE row as an integer
-// label: an integer (or a quoted one, "1"), a JSON boolean or the strings
-// "true"/"false" (any case), false being 0 and true 1.
-func superglueLabel(row datasets.Row, key string) (int, error) {
-	v, ok := row.Get(key)
-	if !ok {
-		return row.Int(key) // the missing-field error, with its hint
-	}
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case string:
-		s := strings.TrimSpace(x)
-		switch strings.ToLower(s) {
-		case "true":
-			return 1, nil
-		case "false":
-			return 0, nil
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return 0, row.Invalid(key, "is %q, want an integer label, true or false", x)
-		}
-		return n, nil
-	}
-	return row.Int(key)
-}
-
-// superglueBinary is superglueLabel restricted to 0 and 1.
+// superglueBinary returns a false/true SuperGLUE label as 0 or 1: an
+// integer, a quoted integer, a JSON boolean or "true"/"false" (any case);
+// superglueLabel (superglue_tasks.go) reads every form.
 func superglueBinary(row datasets.Row, key string) (int, error) {
-	n, err := superglueLabel(row, key)
-	if err == nil && n != 0 && n != 1 {
-		return 0, row.Invalid(key, "is %d, want 0 or 1 (false or true)", n)
-	}
-	return n, err
+	return superglueLabel(row, key, "false", "true")
 }
 
 // newCOPA reads SuperGLUE's {premise, choice1, choice2, question, label}

@@ -31,8 +31,8 @@ func TestSuperglueLabel(t *testing.T) {
 		{`{"label": "true"}`, 1, ""},
 		{`{"label": "false"}`, 0, ""},
 		{`{"label": "False"}`, 0, ""},
-		{`{"label": 2}`, 0, "want 0 or 1"},
-		{`{"label": "maybe"}`, 0, `"maybe", want an integer label, true or false`},
+		{`{"label": 2}`, 0, `is 2, want 0 to 1 or one of ["false" "true"]`},
+		{`{"label": "maybe"}`, 0, `"maybe", want 0 to 1 or one of ["false" "true"]`},
 		{`{"label": [1]}`, 0, "label"},
 		{`{"lable": 1}`, 0, `did you mean "lable"?`},
 	} {

@@ -16,8 +16,9 @@ const module = "github.com/kshot-eval/kshot"
 // allowed lists, per package, the import path prefixes it may use besides
 // the standard library. "cmd/kshot" may import anything.
 var allowed = map[string][]string{
-	"eval":                     {"gonum.org/v1/gonum", module + "/eval/sacrebleu", module + "/internal/suggest"},
+	"eval":                     {"gonum.org/v1/gonum", module + "/eval/sacrebleu", module + "/eval/textscore", module + "/internal/suggest"},
 	"eval/sacrebleu":           {},
+	"eval/textscore":           {},
 	"eval/results":             {module + "/eval"},
 	"eval/results/resultstest": {module + "/eval"},
 	"eval/cache":               {module + "/eval", "modernc.org/sqlite"},
