@@ -22,7 +22,9 @@
 //     token ids (no decode and re-encode); without it the whole text is
 //     sent in one request after "<|endoftext|>" and must fit the window.
 //   - Generate: prompt = context, max_tokens = the budget, temperature 0,
-//     stop = the request's stop strings (applied again on the answer).
+//     stop = the request's stop strings (applied again on the answer); a
+//     sampled request sends its temperature, top_p, top_k (when > 0) and
+//     seed instead of temperature 0, and beam search is refused.
 //
 // Requests of a batch are sent one per HTTP request, spread over every
 // endpoint with at most Config.Concurrency in flight per endpoint; 429,
