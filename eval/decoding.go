@@ -101,3 +101,60 @@ func (d Decoding) params() string {
 	}
 	return strings.Join(p, ",")
 }
+
+// CheckDecoding validates the decoding rule of every Generate request of
+// t's zero-shot instances (for a task whose Kind is KindGenerate), so
+// that a bad rule is refused, naming the task and document, before any
+// request of the run is scored. Evaluate checks every task's instances
+// again as it builds them.
+func CheckDecoding(t Task) error {
+	spec := t.Spec()
+	if spec.Kind != KindGenerate {
+		return nil
+	}
+	insts, err := t.Instances(0, 0)
+	if err != nil {
+		return nil // Evaluate reports it, with the seed and k of the run
+	}
+	if _, err := seedDecoding(insts, 0); err != nil {
+		return fmt.Errorf("task %s: %w", spec.Name, err)
+	}
+	return nil
+}
+
+// seedDecoding validates the decoding rule of every Generate request of
+// insts and gives a sampled request with Seed 0 the run's seed (as an
+// int64: the same bits), so that sampling is always seeded and a run's
+// --seed changes the samples as it changes the few-shot draws. Instances
+// whose requests change get their own copy of the Requests slice. It
+// returns the rules used, each once, in the order first met, joined by
+// "; " ("" when there is no Generate request).
+func seedDecoding(insts []Instance, seed uint64) (string, error) {
+	var rules []string
+	seen := map[string]bool{}
+	for i := range insts {
+		in := &insts[i]
+		copied := false
+		for j, r := range in.Requests {
+			g, ok := r.(Generate)
+			if !ok {
+				continue
+			}
+			if err := g.Decoding.Validate(); err != nil {
+				return "", fmt.Errorf("document %d: %w", in.DocID, err)
+			}
+			if g.Decoding.Method == DecodeSample && g.Decoding.Seed == 0 && seed != 0 {
+				if !copied {
+					in.Requests, copied = append([]Request(nil), in.Requests...), true
+				}
+				g.Decoding.Seed = int64(seed)
+				in.Requests[j] = g
+			}
+			if s := g.Decoding.String(); !seen[s] {
+				seen[s] = true
+				rules = append(rules, s)
+			}
+		}
+	}
+	return strings.Join(rules, "; "), nil
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -66,5 +67,94 @@ func TestDecodingLeavesGreedyRequestsAlone(t *testing.T) {
 	s.Decoding = Decoding{Method: DecodeSample, Temperature: 1, TopK: 2, TopP: 1, Seed: 1}
 	if InstanceHash(Instance{Requests: []Request{g}}) == InstanceHash(Instance{Requests: []Request{s}}) {
 		t.Error("a sampled request hashes like the greedy one")
+	}
+}
+
+// genTask is a generation task of three documents whose requests use one
+// decoding rule.
+type genTask struct{ dec Decoding }
+
+func (t genTask) Spec() TaskSpec {
+	return TaskSpec{Name: "gen", Version: "1", Kind: KindGenerate, Metrics: []Metric{Mean("acc", true)}}
+}
+func (t genTask) Instances(int, uint64) ([]Instance, error) {
+	out := make([]Instance, 3)
+	for i := range out {
+		out[i] = Instance{DocID: i, Requests: []Request{Generate{Context: strings.Repeat("q", i+1), Until: []string{"\n"}, Decoding: t.dec}}}
+	}
+	return out, nil
+}
+func (t genTask) Score(Instance, []Response) (map[string][]float64, error) {
+	return map[string][]float64{"acc": MeanStats(1)}, nil
+}
+
+// TestEvaluateDecoding checks that the runner records a generation
+// task's rule, gives an unseeded sampled request the run's seed, and
+// refuses a bad rule before any request reaches the model.
+func TestEvaluateDecoding(t *testing.T) {
+	unseeded := Decoding{Method: DecodeSample, Temperature: 1, TopK: 2, TopP: 1}
+	seeded := unseeded
+	seeded.Seed = 99
+	for _, c := range []struct {
+		name     string
+		dec      Decoding
+		want     string // TaskResult.Decoding
+		wantSeed int64  // of the requests the model receives
+	}{
+		{"greedy", Decoding{}, "greedy", 0},
+		{"beam", Decoding{Method: DecodeBeam, BeamWidth: 4, LengthPenalty: 0.6}, "beam(width=4,length_penalty=0.6)", 0},
+		{"sampling takes the run's seed", unseeded, "sample(temperature=1,top_k=2,top_p=1,seed=1234)", 1234},
+		{"sampling keeps its own seed", seeded, "sample(temperature=1,top_k=2,top_p=1,seed=99)", 99},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lm := &answerLM{}
+			rs, err := Evaluate(context.Background(), lm, []Task{genTask{c.dec}}, Options{Seed: 1234})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs[0].Decoding != c.want {
+				t.Errorf("recorded rule %q, want %q", rs[0].Decoding, c.want)
+			}
+			for _, b := range lm.batches {
+				for _, r := range b.reqs {
+					if s := r.(Generate).Decoding.Seed; s != c.wantSeed {
+						t.Errorf("the model got seed %d, want %d", s, c.wantSeed)
+					}
+				}
+			}
+		})
+	}
+	// The task's own instances keep Seed 0 (the runner copies them).
+	insts, _ := genTask{unseeded}.Instances(0, 0)
+	if _, err := seedDecoding(insts, 7); err != nil || insts[0].Requests[0].(Generate).Decoding.Seed != 7 {
+		t.Errorf("seedDecoding: %v, seed %d", err, insts[0].Requests[0].(Generate).Decoding.Seed)
+	}
+	lm := &answerLM{}
+	if rs, _ := Evaluate(context.Background(), lm, []Task{&fakeTask{n: 2}}, Options{}); rs[0].Decoding != "greedy" {
+		t.Errorf("a task with one greedy generation per document: rule %q, want greedy", rs[0].Decoding)
+	}
+	for _, bad := range []struct {
+		dec  Decoding
+		want string
+	}{
+		{Decoding{Method: DecodeBeam}, "beam width 0"},
+		{Decoding{Method: DecodeSample, Temperature: 1, TopK: -1, TopP: 1}, "top-k -1"},
+		{Decoding{Method: DecodeSample, Temperature: 1, TopP: 1.5}, "top-p 1.5"},
+		{Decoding{Method: DecodeSample, Temperature: -1, TopP: 1}, "temperature -1"},
+	} {
+		lm := &answerLM{}
+		_, err := Evaluate(context.Background(), lm, []Task{genTask{bad.dec}}, Options{})
+		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "task gen") || !strings.Contains(err.Error(), "document 0") {
+			t.Errorf("%s: Evaluate error %v, want one naming the task, the document and %q", bad.dec, err, bad.want)
+		}
+		if len(lm.batches) != 0 {
+			t.Errorf("%s: %d batches sent to the model before the refusal", bad.dec, len(lm.batches))
+		}
+		if err := CheckDecoding(genTask{bad.dec}); err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "task gen: document 0") {
+			t.Errorf("%s: CheckDecoding error %v, want one naming the task, the document and %q", bad.dec, err, bad.want)
+		}
+	}
+	if err := CheckDecoding(genTask{unseeded}); err != nil {
+		t.Errorf("CheckDecoding of a valid rule: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ type LanguageModel interface {
 	Loglikelihood(ctx context.Context, reqs []Loglikelihood) ([]LoglikelihoodResult, error)
 	// Rolling scores whole texts.
 	Rolling(ctx context.Context, reqs []Rolling) ([]RollingResult, error)
-	// Generate continues each context greedily.
+	// Generate continues each context by its decoding rule.
 	Generate(ctx context.Context, reqs []Generate) ([]GenerateResult, error)
 }
 
@@ -53,9 +53,12 @@ type TokenScorer interface {
 	// Score scores a batch of sequences, each at most MaxLength()+1 tokens.
 	// The result for a sequence must not depend on the rest of the batch.
 	Score(ctx context.Context, seqs []TokenSeq) ([]TokenScores, error)
-	// Generate extends each prompt greedily, calling stop(i, generated)
-	// after each new token; generation of request i ends when it returns
-	// true or after MaxNew tokens.
+	// Generate extends each prompt by its Decoding rule, calling
+	// stop(i, generated) after each new token of each sequence (every
+	// beam hypothesis of a beam search); a sequence of request i ends
+	// when it returns true or after MaxNew tokens. A sequence is only
+	// extended after stop returned false for it, so stop may assume that
+	// generated[:len(generated)-1] did not stop (see NewStopCheck).
 	Generate(ctx context.Context, reqs []TokenGenerate, stop func(i int, generated []int) bool) ([][]int, error)
 }
 

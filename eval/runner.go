@@ -42,8 +42,12 @@ type TaskResult struct {
 	NTotal      int // documents in the split
 	Metrics     []MetricResult
 	RequestHash string // prompt-stability hash of the built requests
-	Samples     []Sample
-	Duration    time.Duration
+	// Decoding is the rule of the task's Generate requests
+	// (Decoding.String(), the distinct ones joined by "; "), "" for a
+	// task that does not generate.
+	Decoding string
+	Samples  []Sample
+	Duration time.Duration
 }
 
 // InShard reports whether document docID belongs to shard i of n (n 0:
@@ -138,6 +142,10 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if opt.Limit > 0 && opt.Limit < len(insts) {
 				insts = insts[:opt.Limit]
 			}
+			rules, err := seedDecoding(insts, opt.Seed)
+			if err != nil {
+				return out, taskError(spec.Name, key, k, err)
+			}
 			hashes := make([]string, len(insts))
 			for i, in := range insts {
 				hashes[i] = InstanceHash(in)
@@ -165,7 +173,7 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if err != nil {
 				return out, taskError(spec.Name, key, k, err)
 			}
-			res.Key, res.Shots, res.NTotal, res.RequestHash = key, k, total, taskHash
+			res.Key, res.Shots, res.NTotal, res.RequestHash, res.Decoding = key, k, total, taskHash, rules
 			res.Duration = time.Since(start)
 			out = append(out, res)
 		}

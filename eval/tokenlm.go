@@ -199,18 +199,16 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 		}
 		treqs[i] = TokenGenerate{Prompt: p, MaxNew: budget, BanFirst: m.bannedTokens(r.Exclude), Decoding: r.Decoding}
 	}
-	eot := m.tok.EOT()
-	stop := func(i int, gen []int) bool {
-		if eot >= 0 && gen[len(gen)-1] == eot {
-			return true
-		}
-		_, hit := CutAtStop(m.tok.Decode(gen), reqs[i].Until)
-		return hit
+	checks := make([]func([]int) bool, len(reqs))
+	for i, r := range reqs {
+		checks[i] = NewStopCheck(m.tok, r.Until)
 	}
+	stop := func(i int, gen []int) bool { return checks[i](gen) }
 	gens, err := m.scorer.Generate(ctx, treqs, stop)
 	if err != nil {
 		return nil, err
 	}
+	eot := m.tok.EOT()
 	out := make([]GenerateResult, len(reqs))
 	for i, g := range gens {
 		m.tokens.Add(int64(len(treqs[i].Prompt) + len(g)))
@@ -220,6 +218,43 @@ func (m *TokenLM) Generate(ctx context.Context, reqs []Generate) ([]GenerateResu
 		out[i].Text, _ = CutAtStop(m.tok.Decode(g), reqs[i].Until)
 	}
 	return out, nil
+}
+
+// NewStopCheck returns the stop rule of a generation with stop strings
+// until: check(generated) reports whether the last token of generated
+// ends it — it is the end-of-text token, or the text now holds a stop
+// string — given that generated[:len(generated)-1] did not end it. It
+// decodes only a suffix of generated: the last token and the tokens
+// before it that spell at least as many bytes as the longest stop string
+// (and one more), so a step costs the same however long the generation
+// is. That suffix's text ends with the whole text's for tokenizers whose
+// Decode is the concatenation of the tokens' pieces (byte-level BPE), and
+// up to whitespace at its ends for those that trim it (GPT-1's).
+func NewStopCheck(tok Tokenizer, until []string) func(generated []int) bool {
+	eot, longest := tok.EOT(), 0
+	for _, u := range until {
+		longest = max(longest, len(u))
+	}
+	return func(gen []int) bool {
+		n := len(gen)
+		if n == 0 {
+			return false
+		}
+		if eot >= 0 && gen[n-1] == eot {
+			return true
+		}
+		if longest == 0 {
+			return false
+		}
+		last := len(tok.Decode(gen[n-1:]))
+		for k := min(n, longest+1); ; k = min(n, 2*k) {
+			text := tok.Decode(gen[n-k:])
+			if k == n || len(text) > last+longest {
+				_, hit := CutAtStop(text, until)
+				return hit
+			}
+		}
+	}
 }
 
 // bannedTokens returns the single-token forms of words (" w" and " W").

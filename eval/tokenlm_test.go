@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -189,5 +190,64 @@ func TestNoEndOfTextToken(t *testing.T) {
 	want := []TokenSeq{{Tokens: []int{1, 2, 3, 4}, From: 1}, {Tokens: []int{2, 3, 4, 5}, From: 3}}
 	if !reflect.DeepEqual(wins, want) {
 		t.Errorf("rolling without EOT: %v, want %v", wins, want)
+	}
+}
+
+// countTok is byteTok recording the longest sequence it was asked to
+// decode while watching is set.
+type countTok struct {
+	byteTok
+	watching bool
+	longest  int
+}
+
+func (c *countTok) Decode(ids []int) string {
+	if c.watching {
+		c.longest = max(c.longest, len(ids))
+	}
+	return c.byteTok.Decode(ids)
+}
+
+// longScorer generates 200 × "ab" then "\n\n", watching its tokenizer's
+// decodes while the stop callback runs.
+type longScorer struct{ tok *countTok }
+
+func (longScorer) MaxLength() int { return 1000 }
+func (longScorer) Score(context.Context, []TokenSeq) ([]TokenScores, error) {
+	return nil, nil
+}
+func (s longScorer) Generate(_ context.Context, reqs []TokenGenerate, stop func(int, []int) bool) ([][]int, error) {
+	text := strings.Repeat("ab", 200) + "\n\nrest"
+	out := make([][]int, len(reqs))
+	s.tok.watching = true
+	defer func() { s.tok.watching = false }()
+	for i := range reqs {
+		for j := 0; j < len(text) && len(out[i]) < reqs[i].MaxNew; j++ {
+			out[i] = append(out[i], int(text[j]))
+			if stop(i, out[i]) {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// TestStopCheckedIncrementally checks that the stop strings are looked
+// for in the end of the generation, not in a decoding of all of it at
+// every token, and that the stop is still found.
+func TestStopCheckedIncrementally(t *testing.T) {
+	tok := &countTok{}
+	lm, _ := NewTokenLM(ModelInfo{Name: "fake"}, tok, longScorer{tok})
+	out, err := lm.Generate(context.Background(), []Generate{{Context: "q", Until: []string{"\n\n", "ba\n"}, MaxTokens: 900}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("ab", 200); out[0].Text != want {
+		t.Errorf("text of %d bytes, want the %d before the stop", len(out[0].Text), len(want))
+	}
+	// The longest stop is 3 bytes: a suffix of 4 tokens, doubled at most
+	// once when the last token decodes to nothing.
+	if tok.longest > 8 {
+		t.Errorf("the stop check decoded %d tokens at once, want at most 8", tok.longest)
 	}
 }

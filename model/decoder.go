@@ -11,7 +11,7 @@ import (
 )
 
 // Decoder is the built-in transformer: it scores token sequences and
-// generates greedily. It implements eval.TokenScorer and is safe for
+// generates by greedy decoding, beam search or seeded sampling. It implements eval.TokenScorer and is safe for
 // concurrent use.
 type Decoder struct {
 	cfg    *Config
@@ -278,75 +278,6 @@ func (d *Decoder) scanHead(h []float32, n int, tokens []int) []headRow {
 // first element if x holds a NaN).
 func argmax(x []float32) int {
 	return max(0, kernels.Index(x, kernels.Max(x)))
-}
-
-// Generate implements eval.TokenScorer: greedy decoding with a KV cache,
-// all prompts advanced together one token per step.
-func (d *Decoder) Generate(ctx context.Context, reqs []eval.TokenGenerate, stop func(i int, generated []int) bool) ([][]int, error) {
-	H, D, L := d.cfg.NHead, d.cfg.NEmbd/d.cfg.NHead, d.cfg.NLayer
-	C, V := d.cfg.NEmbd, d.cfg.VocabSize
-	out := make([][]int, len(reqs))
-	segs := make([]*seqRun, len(reqs))
-	var active []int
-	for i, r := range reqs {
-		p := r.Prompt
-		if len(p) == 0 {
-			return nil, fmt.Errorf("prompt %d is empty", i)
-		}
-		if err := d.checkTokens(p); err != nil {
-			return nil, fmt.Errorf("prompt %d: %w", i, err)
-		}
-		if !r.Decoding.IsGreedy() {
-			return nil, fmt.Errorf("prompt %d: decoding rule %s is not available in the built-in decoder yet: use greedy decoding", i, r.Decoding)
-		}
-		for _, t := range r.BanFirst {
-			if t < 0 || t >= V {
-				return nil, fmt.Errorf("prompt %d: banned token %d out of range [0, %d)", i, t, V)
-			}
-		}
-		budget := min(r.MaxNew, d.cfg.NPositions-len(p))
-		if budget <= 0 {
-			if r.MaxNew > 0 {
-				return nil, fmt.Errorf("prompt %d: %d tokens leave no room to generate in a context of %d", i, len(p), d.cfg.NPositions)
-			}
-			continue
-		}
-		segs[i] = &seqRun{tokens: p, kv: newKVCache(L, H, D, len(p)+budget)}
-		active = append(active, i)
-	}
-	logits := make([]float32, V)
-	for len(active) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		batch := make([]*seqRun, len(active))
-		for k, i := range active {
-			batch[k] = segs[i]
-		}
-		hidden, rowStart := d.forward(batch)
-		var next []int
-		for k, i := range active {
-			last := rowStart[k+1] - 1
-			h := hidden[last*C : (last+1)*C]
-			d.finalNorm(h, 1)
-			d.logits(logits, h, 1)
-			if len(out[i]) == 0 {
-				for _, t := range reqs[i].BanFirst {
-					logits[t] = float32(math.Inf(-1))
-				}
-			}
-			tok := argmax(logits)
-			out[i] = append(out[i], tok)
-			s := segs[i]
-			if stop(i, out[i]) || len(out[i]) >= reqs[i].MaxNew || s.kv.n >= s.kv.cap {
-				continue
-			}
-			s.tokens = []int{tok}
-			next = append(next, i)
-		}
-		active = next
-	}
-	return out, nil
 }
 
 // TokenLogprobs scores one sequence at every position: logprobs[t] =

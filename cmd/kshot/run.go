@@ -290,6 +290,11 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "kshot: %s: %s\n", pt.task.Spec().Name, n)
 		}
 	}
+	for _, pt := range pts { // a bad decoding rule is refused before any model is loaded
+		if err := eval.CheckDecoding(pt.task); err != nil {
+			return err
+		}
+	}
 	var c *cache.Cache
 	if !p.noCache {
 		dir := p.cacheDir

@@ -142,3 +142,54 @@ func TestTamperedRowIsRecomputed(t *testing.T) {
 		}
 	}
 }
+
+// ruleLM answers a generation with its context and decoding rule.
+type ruleLM struct {
+	countLM
+	gens int
+}
+
+func (r *ruleLM) Generate(_ context.Context, reqs []eval.Generate) ([]eval.GenerateResult, error) {
+	r.gens += len(reqs)
+	out := make([]eval.GenerateResult, len(reqs))
+	for i, x := range reqs {
+		out[i].Text = x.Context + " by " + x.Decoding.String()
+	}
+	return out, nil
+}
+
+// TestCacheKeysByDecoding checks that generations of one context under
+// different rules (or seeds) are cached apart, and each is answered from
+// the cache the second time.
+func TestCacheKeysByDecoding(t *testing.T) {
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	inner := &ruleLM{}
+	lm := Wrap(inner, c, "m")
+	sample := eval.Decoding{Method: eval.DecodeSample, Temperature: 1, TopK: 2, TopP: 1, Seed: 1}
+	reseeded := sample
+	reseeded.Seed = 2
+	reqs := []eval.Generate{
+		{Context: "q"},
+		{Context: "q", Decoding: eval.Decoding{Method: eval.DecodeBeam, BeamWidth: 4, LengthPenalty: 0.6}},
+		{Context: "q", Decoding: sample},
+		{Context: "q", Decoding: reseeded},
+	}
+	for round := range 2 {
+		got, err := lm.Generate(context.Background(), reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range reqs {
+			if want := "q by " + r.Decoding.String(); got[i].Text != want {
+				t.Errorf("round %d request %d: %q, want %q", round, i, got[i].Text, want)
+			}
+		}
+		if inner.gens != len(reqs) {
+			t.Errorf("round %d: the model generated %d times, want %d", round, inner.gens, len(reqs))
+		}
+	}
+}

@@ -65,6 +65,12 @@ type TaskConfig struct {
 	// Variant is the task's prompt format or data form; "" in files
 	// written before variants were recorded.
 	Variant string `json:"variant,omitempty"`
+	// Decoding is the rule a generation task picked its tokens by, as
+	// eval.Decoding.String() writes it ("greedy",
+	// "beam(width=4,length_penalty=0.6)", "sample(temperature=1,top_k=2,
+	// top_p=1,seed=1234)"); "" for the other tasks and in files written
+	// before rules were recorded.
+	Decoding string `json:"decoding,omitempty"`
 }
 
 // NSamples counts a task's documents ("n-samples.<key>").

@@ -178,3 +178,37 @@ func TestReadLMEvalResults(t *testing.T) {
 		t.Errorf("acc rebuilds as %+v, %v", m, err)
 	}
 }
+
+// TestDecodingRecorded checks that a generation task's decoding rule is
+// written into its configs entry and read back, and that a task without
+// one has no decoding key.
+func TestDecodingRecorded(t *testing.T) {
+	m := testModel{Name: "m", Params: 1e6}
+	gen := binaryTask("summ", "1", 0, "acc", true, []float64{1, 0})
+	gen.Decoding = "sample(temperature=1,top_k=2,top_p=1,seed=1234)"
+	other := binaryTask("copa", "1", 0, "acc", true, []float64{1, 1})
+	path := writeTestRun(t, t.TempDir(), m, gen, other)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Configs map[string]map[string]any `json:"configs"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Configs["summ"]["decoding"]; got != gen.Decoding {
+		t.Errorf("configs.summ.decoding = %v, want %q", got, gen.Decoding)
+	}
+	if _, ok := f.Configs["copa"]["decoding"]; ok {
+		t.Errorf("configs.copa has a decoding key: %v", f.Configs["copa"])
+	}
+	back, err := DecodeResults(raw, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Configs["summ"].Decoding; got != gen.Decoding {
+		t.Errorf("read back decoding %q, want %q", got, gen.Decoding)
+	}
+}

@@ -65,7 +65,7 @@ func FromEval(run eval.RunInfo, results []eval.TaskResult) (*File, map[string][]
 		f.NSamples[r.Key] = NSamples{Original: r.NTotal, Effective: r.NDocs}
 		f.TaskHashes[r.Key] = r.RequestHash
 		f.Configs[r.Key] = TaskConfig{Task: r.Spec.Name, Description: r.Spec.Description, Dataset: r.Spec.Dataset,
-			NumFewshot: r.Shots, Version: Version(r.Spec.Version), Variant: r.Spec.Variant}
+			NumFewshot: r.Shots, Version: Version(r.Spec.Version), Variant: r.Spec.Variant, Decoding: r.Decoding}
 		f.Metrics[r.Key] = specs
 		durations[r.Key] = r.Duration.Seconds()
 		lines := make([]SampleLine, 0, len(r.Samples))

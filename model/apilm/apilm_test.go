@@ -454,3 +454,39 @@ func TestCancel(t *testing.T) {
 }
 
 var _ eval.LanguageModel = (*LM)(nil)
+
+// TestGenerateDecoding checks that a sampled request sends its
+// parameters and that beam search is refused before any request is sent.
+func TestGenerateDecoding(t *testing.T) {
+	f := newFake(t, newWordTok())
+	m := newLM(t, Config{Endpoints: []string{f.url()}, MaxLength: 100})
+	_, err := m.Generate(context.Background(), []eval.Generate{
+		{Context: "k2", MaxTokens: 5, Decoding: eval.Decoding{Method: eval.DecodeSample, Temperature: 0.7, TopK: 2, TopP: 1, Seed: 42}},
+		{Context: "nucleus", MaxTokens: 5, Decoding: eval.Decoding{Method: eval.DecodeSample, Temperature: 1, TopP: 0.9}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string]map[string]any{}
+	for _, b := range f.bodies {
+		bodies[b["prompt"].(string)] = b
+	}
+	if b := bodies["k2"]; b == nil || b["temperature"] != 0.7 || b["top_k"] != 2.0 || b["top_p"] != 1.0 || b["seed"] != 42.0 {
+		t.Errorf("top-k body %v: want temperature 0.7, top_k 2, top_p 1, seed 42", b)
+	}
+	if b := bodies["nucleus"]; b == nil || b["temperature"] != 1.0 || b["top_p"] != 0.9 || b["seed"] != 0.0 || b["top_k"] != nil {
+		t.Errorf("top-p body %v: want temperature 1, top_p 0.9, seed 0 and no top_k", b)
+	}
+	n := f.count()
+	_, err = m.Generate(context.Background(), []eval.Generate{{Context: "x", Decoding: eval.Decoding{Method: eval.DecodeBeam, BeamWidth: 4, LengthPenalty: 0.6}}})
+	if err == nil || !strings.Contains(err.Error(), "no beam search") {
+		t.Errorf("beam search: error %v, want a refusal", err)
+	}
+	_, err = m.Generate(context.Background(), []eval.Generate{{Context: "x", Decoding: eval.Decoding{Method: eval.DecodeSample, Temperature: -1, TopP: 1}}})
+	if err == nil || !strings.Contains(err.Error(), "temperature -1") {
+		t.Errorf("temperature -1: error %v, want a refusal", err)
+	}
+	if f.count() != n {
+		t.Errorf("%d requests sent for refused generations", f.count()-n)
+	}
+}

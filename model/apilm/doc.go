@@ -22,7 +22,9 @@
 //     token ids (no decode and re-encode); without it the whole text is
 //     sent in one request after "<|endoftext|>" and must fit the window.
 //   - Generate: prompt = context, max_tokens = the budget, temperature 0,
-//     stop = the request's stop strings (applied again on the answer).
+//     stop = the request's stop strings (applied again on the answer); a
+//     sampled request sends its temperature, top_p, top_k (when > 0) and
+//     seed instead of temperature 0, and beam search is refused.
 //     With Config.Chat the request goes to POST {base}/chat/completions
 //     instead: an optional system message, then the prompt as one user
 //     message; the answer is message.content, cut at the stop strings.

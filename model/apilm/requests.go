@@ -317,8 +317,12 @@ func (m *LM) Rolling(ctx context.Context, reqs []eval.Rolling) ([]eval.RollingRe
 
 // Generate implements eval.LanguageModel: greedy decoding (temperature 0)
 // with the request's stop strings, which are also applied to the answer.
-// Requests with Exclude are refused: the API's logit_bias would ban those
-// words at every step, not only the first.
+// A sampled request passes its temperature, top_p, top_k (when it cuts;
+// vLLM and llama.cpp read it) and seed through; the server's sampler then
+// decides the tokens, so they are reproducible on that server but not
+// those of the built-in decoder. Beam search is refused (the completions
+// API has none), and so are requests with Exclude: the API's logit_bias
+// would ban those words at every step, not only the first.
 func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.GenerateResult, error) {
 	if m.cfg.Chat != nil {
 		for _, r := range reqs {
@@ -335,8 +339,11 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 		if len(r.Exclude) > 0 {
 			return nil, fmt.Errorf("apilm: %s: banning %d words (e.g. %q) at the first generated token cannot be expressed through the completions API, whose logit_bias applies to every token: run this task with the built-in decoder", desc, len(r.Exclude), r.Exclude[0])
 		}
-		if !r.Decoding.IsGreedy() {
-			return nil, fmt.Errorf("apilm: %s: decoding rule %s is not passed to API servers yet: use greedy decoding", desc, r.Decoding)
+		if err := r.Decoding.Validate(); err != nil {
+			return nil, fmt.Errorf("apilm: %s: %w", desc, err)
+		}
+		if r.Decoding.Method == eval.DecodeBeam {
+			return nil, fmt.Errorf("apilm: %s: %s cannot be asked of an API server (the completions API has no beam search): run this task with the built-in decoder", desc, r.Decoding)
 		}
 		budget := r.MaxTokens
 		if budget <= 0 {
@@ -366,10 +373,17 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 			}
 		}
 		if m.cfg.Chat != nil {
+			if !r.Decoding.IsGreedy() {
+				return nil, fmt.Errorf("apilm: %s: decoding rule %s is not passed to chat endpoints yet: use greedy decoding or the completions endpoint", desc, r.Decoding)
+			}
 			jobs[i] = m.chatJob(desc, r.Context, budget, stop)
 			continue
 		}
-		jobs[i] = job{desc: desc, body: mustJSON(completionRequest{Model: m.cfg.Model, Prompt: prompt, MaxTokens: budget, Stop: stop})}
+		body := completionRequest{Model: m.cfg.Model, Prompt: prompt, MaxTokens: budget, Stop: stop}
+		if d := r.Decoding; d.Method == eval.DecodeSample {
+			body.Temperature, body.TopP, body.TopK, body.Seed = d.Temperature, &d.TopP, d.TopK, &d.Seed
+		}
+		jobs[i] = job{desc: desc, body: mustJSON(body)}
 	}
 	ans, err := m.do(ctx, jobs)
 	if err != nil {

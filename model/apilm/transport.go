@@ -84,6 +84,9 @@ type completionRequest struct {
 	Prompt      any      `json:"prompt"` // string or []int
 	MaxTokens   int      `json:"max_tokens"`
 	Temperature float64  `json:"temperature"`
+	TopP        *float64 `json:"top_p,omitempty"` // sampling only
+	TopK        int      `json:"top_k,omitempty"` // sampling with a top-k cut (vLLM, llama.cpp)
+	Seed        *int64   `json:"seed,omitempty"`  // sampling only
 	Echo        bool     `json:"echo,omitempty"`
 	Logprobs    *int     `json:"logprobs,omitempty"`
 	Stop        []string `json:"stop,omitempty"`
