@@ -60,11 +60,7 @@ type coqaStory struct {
 
 func newCoQA(o Options) (eval.Task, error) {
 	const name = "coqa"
-	path, err := dataFile(name, o, "coqa/coqa-dev-v1.0.json", "CoQA's development set (coqa-dev-v1.0.json, or EleutherAI/coqa rows)")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, func(top map[string]any) ([]map[string]any, error) { return objects(top["data"], "data") })
+	rows, err := taskRecords(name, o, "coqa/coqa-dev-v1.0.json", "CoQA's development set (coqa-dev-v1.0.json, or EleutherAI/coqa rows)", func(top map[string]any) ([]map[string]any, error) { return objects(top["data"], "data") })
 	if err != nil {
 		return nil, err
 	}

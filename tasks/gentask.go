@@ -93,6 +93,16 @@ func (t *genTask) Score(inst eval.Instance, resps []eval.Response) (map[string][
 // readRecords reads the records of a data file: the rows of datasets.Open,
 // or — for a .json file holding one object, the official releases' form
 // (SQuAD's and CoQA's {"data": [...]}, DROP's {id: {...}}) — the objects
+// taskRecords resolves a task's data file (dataFile: --data, the data
+// directory, or its Hub dataset) and reads its records with readRecords.
+func taskRecords(task string, o Options, rel, what string, unwrap func(top map[string]any) ([]map[string]any, error)) ([]datasets.Row, error) {
+	path, err := dataFile(task, o, rel, what)
+	if err != nil {
+		return nil, err
+	}
+	return readRecords(path, unwrap)
+}
+
 // that unwrap returns from the decoded file.
 func readRecords(path string, unwrap func(top map[string]any) ([]map[string]any, error)) ([]datasets.Row, error) {
 	if strings.HasSuffix(path, ".json") && unwrap != nil {

@@ -47,11 +47,7 @@ func init() {
 
 func newWebQsGPT3(o Options) (eval.Task, error) {
 	const name = "webqs_gpt3"
-	path, err := dataFile(name, o, "webqs/test.jsonl", "WebQuestions' test split ({question, answers})")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, nil)
+	rows, err := taskRecords(name, o, "webqs/test.jsonl", "WebQuestions' test split ({question, answers})", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -81,11 +77,7 @@ func newWebQsGPT3(o Options) (eval.Task, error) {
 
 func newQuAC(o Options) (eval.Task, error) {
 	const name = "quac"
-	path, err := dataFile(name, o, "quac/llmfoundry_quac.jsonl", "QuAC in llm-foundry's form ({context, answer, aliases})")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, nil)
+	rows, err := taskRecords(name, o, "quac/llmfoundry_quac.jsonl", "QuAC in llm-foundry's form ({context, answer, aliases})", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +129,7 @@ func (t *webqsTask) Spec() eval.TaskSpec     { return t.spec }
 
 func newWebQs(o Options) (eval.Task, error) {
 	const name = "webqs"
-	path, err := dataFile(name, o, "webqs/test.jsonl", "WebQuestions' test split ({question, answers})")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, nil)
+	rows, err := taskRecords(name, o, "webqs/test.jsonl", "WebQuestions' test split ({question, answers})", nil)
 	if err != nil {
 		return nil, err
 	}

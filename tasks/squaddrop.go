@@ -44,11 +44,7 @@ var squadMetrics = []string{"exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_e
 
 func newSQuADv2(o Options) (eval.Task, error) {
 	const name = "squadv2"
-	path, err := dataFile(name, o, "squadv2/dev-v2.0.json", "SQuAD 2.0's development set (dev-v2.0.json, or rajpurkar/squad_v2 rows)")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, unwrapSQuAD)
+	rows, err := taskRecords(name, o, "squadv2/dev-v2.0.json", "SQuAD 2.0's development set (dev-v2.0.json, or rajpurkar/squad_v2 rows)", unwrapSQuAD)
 	if err != nil {
 		return nil, err
 	}

@@ -53,11 +53,7 @@ func (t zeroShotTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 
 func newCNNDM(o Options) (eval.Task, error) {
 	const name = "cnn_dailymail"
-	path, err := dataFile(name, o, "cnn_dailymail/test.jsonl", "CNN/Daily Mail's test set ({article, highlights}, abisee/cnn_dailymail 3.0.0)")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, nil)
+	rows, err := taskRecords(name, o, "cnn_dailymail/test.jsonl", "CNN/Daily Mail's test set ({article, highlights}, abisee/cnn_dailymail 3.0.0)", nil)
 	if err != nil {
 		return nil, err
 	}

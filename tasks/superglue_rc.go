@@ -62,11 +62,7 @@ func (t *recordTask) Spec() eval.TaskSpec     { return t.spec }
 
 func newReCoRD(o Options) (eval.Task, error) {
 	const name = "record"
-	path, err := dataFile(name, o, "superglue/record_val.jsonl", "ReCoRD's validation set (SuperGLUE val.jsonl, or aps/super_glue record rows)")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readRecords(path, nil)
+	rows, err := taskRecords(name, o, "superglue/record_val.jsonl", "ReCoRD's validation set (SuperGLUE val.jsonl, or aps/super_glue record rows)", nil)
 	if err != nil {
 		return nil, err
 	}
