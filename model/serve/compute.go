@@ -218,13 +218,11 @@ func (s *Server) generate(ctx context.Context, works []*work) error {
 		return nil
 	}
 	eot := s.tok.EOT()
-	stop := func(i int, gen []int) bool {
-		if eot >= 0 && gen[len(gen)-1] == eot {
-			return true
-		}
-		_, hit := eval.CutAtStop(s.tok.Decode(gen), stops[i])
-		return hit
+	checks := make([]func([]int) bool, len(stops))
+	for i, u := range stops {
+		checks[i] = eval.NewStopCheck(s.tok, u)
 	}
+	stop := func(i int, gen []int) bool { return checks[i](gen) }
 	gens, err := s.m.Generate(ctx, reqs, stop)
 	if err != nil {
 		return err
