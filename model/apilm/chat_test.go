@@ -145,3 +145,21 @@ func TestOpenChatOnly(t *testing.T) {
 		t.Errorf("Generate: %+v, %v; want \" Paris\"", got, err)
 	}
 }
+
+// A sampled or beam request cannot be sent to a chat endpoint yet: it is
+// refused (before any task starts, through Refusal) rather than answered
+// greedily.
+func TestChatRefusesNonGreedy(t *testing.T) {
+	if err := chatRefusal(eval.Generate{Context: "Q:"}); err != nil {
+		t.Fatalf("greedy request refused: %v", err)
+	}
+	for _, d := range []eval.Decoding{
+		{Method: eval.DecodeSample, Temperature: 1, TopP: 1, Seed: 1},
+		{Method: eval.DecodeBeam, BeamWidth: 4, LengthPenalty: 0.6},
+	} {
+		err := chatRefusal(eval.Generate{Context: "Q:", Decoding: d})
+		if err == nil || !strings.Contains(err.Error(), d.String()) {
+			t.Errorf("%s: got %v, want a refusal naming the rule", d, err)
+		}
+	}
+}

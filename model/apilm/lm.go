@@ -431,6 +431,9 @@ func chatRefusal(req eval.Request) error {
 		if len(r.Exclude) > 0 {
 			return fmt.Errorf("apilm: banning words at the first generated token cannot be expressed through a chat endpoint: run this task without --api-chat")
 		}
+		if !r.Decoding.IsGreedy() {
+			return fmt.Errorf("apilm: decoding rule %s is not passed to chat endpoints yet: use greedy decoding, or run this task without --api-chat", r.Decoding)
+		}
 		return nil
 	case eval.Loglikelihood, eval.MultipleChoice, eval.Rolling:
 		return fmt.Errorf("apilm: %T requests need the log-probabilities of a given text, which chat endpoints (/chat/completions) do not give: run this task without --api-chat, on a server with prompt log-probabilities (kshot serve, vLLM)", r)

@@ -373,9 +373,6 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 			}
 		}
 		if m.cfg.Chat != nil {
-			if !r.Decoding.IsGreedy() {
-				return nil, fmt.Errorf("apilm: %s: decoding rule %s is not passed to chat endpoints yet: use greedy decoding or the completions endpoint", desc, r.Decoding)
-			}
 			jobs[i] = m.chatJob(desc, r.Context, budget, stop)
 			continue
 		}
