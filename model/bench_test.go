@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -12,8 +13,15 @@ import (
 	"github.com/kshot-eval/kshot/internal/kernels"
 )
 
-// randomGPT2 builds a GPT-2 with random weights of the given shapes.
+// randomGPT2 builds a GPT-2 with random float32 weights of the given shapes.
 func randomGPT2(v, p, c, layers, heads int) *Decoder {
+	return randomGPT2Typed(kernels.F32, v, p, c, layers, heads)
+}
+
+// randomGPT2Typed builds a GPT-2 with random weights of the given shapes,
+// its matrices (the tied LM head included) packed as dt: F32, or F16 or
+// BF16 kept 16-bit.
+func randomGPT2Typed(dt kernels.DType, v, p, c, layers, heads int) *Decoder {
 	rng := rand.New(rand.NewPCG(1, 2))
 	vec := func(n int, scale float32) []float32 {
 		x := make([]float32, n)
@@ -30,7 +38,11 @@ func randomGPT2(v, p, c, layers, heads int) *Decoder {
 		return LayerNorm{Gain: g, Bias: vec(c, 0.1)}
 	}
 	lin := func(in, out int) Linear {
-		return Linear{W: kernels.PackKN(vec(in*out, 0.05), in, out), B: vec(out, 0.02)}
+		x := vec(in*out, 0.05)
+		if dt == kernels.F32 {
+			return Linear{W: kernels.PackKN(x, in, out), B: vec(out, 0.02)}
+		}
+		return Linear{W: kernels.PackKN16(truncate16(x, dt), in, out, dt), B: vec(out, 0.02)}
 	}
 	cfg := &Config{Arch: ArchGPT2, ModelType: "gpt2", VocabSize: v, NPositions: p, NEmbd: c, NLayer: layers,
 		NHead: heads, NInner: 4 * c, LayerNormEps: 1e-5, Activation: "gelu_new", AttnScale: 1 / 8.0,
@@ -39,13 +51,41 @@ func randomGPT2(v, p, c, layers, heads int) *Decoder {
 	for range layers {
 		w.Blocks = append(w.Blocks, Block{LN1: ln(), Attn: Attention{QKV: lin(c, 3*c), Proj: lin(c, c)}, LN2: ln(), MLP: MLP{FC: lin(c, 4*c), Proj: lin(4*c, c)}})
 	}
-	w.LMHead = Linear{W: kernels.PackNK(w.WTE, v, c)}
+	if dt == kernels.F32 {
+		w.LMHead = Linear{W: kernels.PackNK(w.WTE, v, c)}
+	} else {
+		w.LMHead = Linear{W: kernels.PackNK16(truncate16(w.WTE, dt), v, c, dt)}
+	}
 	w.WTE = nil // tied: the loader keeps only the packed head
 	d, err := NewDecoder(cfg, w)
 	if err != nil {
 		panic(err)
 	}
 	return d
+}
+
+// truncate16 returns the bits of x in the 16-bit format dt, rounded
+// toward zero and flushed to zero below the normal range: a quick
+// conversion for random benchmark weights, where only the format matters.
+func truncate16(x []float32, dt kernels.DType) []uint16 {
+	out := make([]uint16, len(x))
+	for i, f := range x {
+		b := math.Float32bits(f)
+		if dt == kernels.BF16 {
+			out[i] = uint16(b >> 16)
+			continue
+		}
+		sign, exp := uint16(b>>16)&0x8000, int(b>>23&0xff)-127+15
+		switch {
+		case exp <= 0:
+			out[i] = sign
+		case exp >= 0x1f:
+			out[i] = sign | 0x7bff
+		default:
+			out[i] = sign | uint16(exp)<<10 | uint16(b>>13&0x3ff)
+		}
+	}
+	return out
 }
 
 // promptFLOPs is the number of floating-point operations to score a

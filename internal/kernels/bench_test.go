@@ -116,3 +116,20 @@ func BenchmarkMicroKernel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadBandwidth measures the memory read bandwidth with
+// ReadBuffer (512 MiB, streamed by vector loads) on 1 and 2 goroutines.
+func BenchmarkReadBandwidth(b *testing.B) {
+	rb := NewReadBuffer(512 << 20)
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", th), func(b *testing.B) {
+			var gbps float64
+			n := 0
+			for b.Loop() {
+				gbps += rb.GBps(th, 0)
+				n++
+			}
+			b.ReportMetric(gbps/float64(n), "GB/s")
+		})
+	}
+}

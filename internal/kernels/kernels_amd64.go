@@ -122,3 +122,11 @@ func expSumAVX512(x *float32, n int, m float32) float64
 
 //go:noescape
 func expStoreAVX512(dst *float32, x *float32, n int, m, s float32) float64
+
+// Implemented in read_amd64.s (hand-written).
+
+//go:noescape
+func readSumAVX2(p *uint32, n int) uint32
+
+// hasReadKernel reports whether readSumAVX2 runs on this CPU.
+func hasReadKernel() bool { return cpu.X86.HasAVX2 }

@@ -43,3 +43,7 @@ func expSumAVX512(x *float32, n int, m float32) float64 { panic("kernels: no AVX
 func expStoreAVX512(dst *float32, x *float32, n int, m, s float32) float64 {
 	panic("kernels: no AVX-512")
 }
+
+func hasReadKernel() bool { return false }
+
+func readSumAVX2(p *uint32, n int) uint32 { panic("kernels: no AVX2") }
