@@ -291,7 +291,7 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, pt := range pts { // a bad decoding rule is refused before any model is loaded
-		if err := eval.CheckDecoding(pt.task); err != nil {
+		if err := eval.CheckDecoding(pt.task, p.seeds...); err != nil {
 			return err
 		}
 	}
