@@ -214,6 +214,10 @@ func init() {
 		registerCorpus(n, true, noOptions(func() Metric { return SubsetMean(n) }))
 	}
 	registerCorpus("f1a", true, noOptions(F1aMetric))
+	// CB's macro F1 over its three classes, of the prediction acc uses
+	// (lm-evaluation-harness's cb f1) and of the one acc_token uses.
+	registerCorpus("f1_macro", true, noOptions(func() Metric { return MacroF1("f1_macro", 3) }))
+	registerCorpus("f1_macro_token", true, noOptions(func() Metric { return MacroF1("f1_macro_token", 3) }))
 	registerCorpus("perplexity", false, noOptions(Perplexity))
 	registerCorpus("word_perplexity", false, noOptions(func() Metric { return WeightedPerplexity("word_perplexity") }))
 	registerCorpus("byte_perplexity", false, noOptions(func() Metric { return WeightedPerplexity("byte_perplexity") }))

@@ -142,7 +142,7 @@ func Evaluate(ctx context.Context, lm LanguageModel, tasks []Task, opt Options) 
 			if opt.Limit > 0 && opt.Limit < len(insts) {
 				insts = insts[:opt.Limit]
 			}
-			rules, err := seedDecoding(insts, opt.Seed)
+			rules, err := seedDecoding(insts, spec.Decoding, opt.Seed)
 			if err != nil {
 				return out, taskError(spec.Name, key, k, err)
 			}

@@ -22,6 +22,11 @@ type TaskSpec struct {
 	// ZeroShotOnly is set for tasks that have no few-shot form
 	// (Instances fails for k ≠ 0).
 	ZeroShotOnly bool
+	// Decoding, when set, is the decoding rule a user chose for the task
+	// (a suite's decoding key, kshot run --decoding): the runner gives it
+	// to every Generate request in place of the task's own rule, so the
+	// request hash, the cache key and the results' rule follow it.
+	Decoding *Decoding
 }
 
 // RequestKind names one of the closed set of request kinds.

@@ -29,13 +29,19 @@ import (
 //     the GPT-3 paper's Table H.1 row "CoQA" scores the same way): every
 //     turn of every story is a document, in the same layout with the gold
 //     answers of the earlier turns as history, scored against all four
-//     human answers as the official script does.
+//     human answers as the official script does;
+//   - gpt3, the GPT-3 paper's Figure G.18 and rule for free-form answers:
+//     the same documents as gpt2 (every turn, all human answers), laid out
+//     "{story}\nQ: {q1}\nA: {a1}\n…Q: {qn}\nA:" (one line per question
+//     and answer; the line breaks are kshot's reading of the figure),
+//     generated until a newline by beam search, width 4 and length
+//     penalty 0.6 (gpt3Beam).
 //
 // Few-shot examples are other stories in lm-eval's layout with their last
 // answer (the validation split, the document's own story excluded).
 func init() {
-	Register("coqa", Decl{Description: "CoQA (validation): greedy answer after the story and the conversation so far; em and f1 of the official scorer (variants lm-eval: last turn of each story, gpt2: every turn)",
-		Variants: []string{CoQAVariantLMEval, CoQAVariantGPT2}, Kind: eval.KindGenerate, Metrics: emF1}, newCoQA)
+	Register("coqa", Decl{Description: "CoQA (validation): greedy answer after the story and the conversation so far; em and f1 of the official scorer (variants lm-eval: last turn of each story, gpt2: every turn, gpt3: every turn, Figure G.18, beam width 4)",
+		Variants: []string{CoQAVariantLMEval, CoQAVariantGPT2, CoQAVariantGPT3}, Kind: eval.KindGenerate, Metrics: emF1}, newCoQA)
 	hubData["coqa"] = hub.Dataset{Repo: "EleutherAI/coqa", Config: "default", Split: "validation"}
 }
 
@@ -43,6 +49,7 @@ func init() {
 const (
 	CoQAVariantLMEval = "lm-eval"
 	CoQAVariantGPT2   = "gpt2"
+	CoQAVariantGPT3   = "gpt3"
 )
 
 // emF1 are the metrics of coqa, drop and record, as lm-evaluation-harness names them.
@@ -75,13 +82,17 @@ func newCoQA(o Options) (eval.Task, error) {
 	t := &genTask{fs: eval.DefaultFewShot(), until: []string{"\nQ:"}, maxTokens: genMaxTokens}
 	t.spec = eval.TaskSpec{Name: name, Version: "1.0-" + o.Variant, Dataset: "EleutherAI/coqa (validation)", Description: Description(name),
 		Metrics: []eval.Metric{eval.Mean("em", true), eval.Mean("f1", true)}}
+	sep := "\n\n" // lm-eval's and GPT-2's layout; Figure G.18's is one line a turn
+	if o.Variant == CoQAVariantGPT3 {
+		sep, t.until, t.decoding = "\n", []string{"\n"}, gpt3BeamRule
+	}
 	prompt := func(s coqaStory, turn int) string { // turn is 0-based; earlier turns answered
 		var b strings.Builder
-		b.WriteString(s.story + "\n\n")
+		b.WriteString(s.story + sep)
 		for j := 0; j < turn; j++ {
-			b.WriteString("Q: " + s.questions[j] + "\n\nA: " + s.answers[j][0] + "\n\n")
+			b.WriteString("Q: " + s.questions[j] + sep + "A: " + s.answers[j][0] + sep)
 		}
-		b.WriteString("Q: " + s.questions[turn] + "\n\nA:")
+		b.WriteString("Q: " + s.questions[turn] + sep + "A:")
 		return b.String()
 	}
 	t.pool = make([]eval.Example, len(stories))
@@ -90,7 +101,7 @@ func newCoQA(o Options) (eval.Task, error) {
 		t.pool[i] = eval.Example{Text: prompt(s, last), Target: s.answers[last][0]}
 	}
 	for i, s := range stories {
-		if o.Variant == CoQAVariantGPT2 {
+		if o.Variant == CoQAVariantGPT2 || o.Variant == CoQAVariantGPT3 {
 			for turn := range s.questions {
 				t.docs = append(t.docs, genDoc{ID: fmt.Sprintf("%d/%d", i, turn+1), Query: prompt(s, turn), Target: s.answers[turn][0],
 					Golds: s.answers[turn], Where: s.where, Pool: i})

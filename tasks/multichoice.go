@@ -102,6 +102,17 @@ type mcTask struct {
 	// uncondContext, when set, replaces UncondContext (RACE's gpt3
 	// variant normalises after "A:").
 	uncondContext string
+	// f1Classes > 0 also reports f1_macro and f1_macro_token, the macro
+	// F1 over that many classes (option j is class j) of the predictions
+	// acc and acc_token make (CB).
+	f1Classes int
+}
+
+// addMacroF1 makes t report f1_macro and f1_macro_token over its
+// options as classes.
+func (t *mcTask) addMacroF1(classes int) {
+	t.f1Classes = classes
+	t.spec.Metrics = append(t.spec.Metrics, eval.MacroF1("f1_macro", classes), eval.MacroF1("f1_macro_token", classes))
 }
 
 // newMCTask checks the documents and builds the task; metrics lists the
@@ -198,7 +209,20 @@ func (t *mcTask) Score(inst eval.Instance, resps []eval.Response) (map[string][]
 	}
 	out := map[string][]float64{}
 	for _, m := range t.spec.Metrics {
-		out[m.Name] = eval.MeanStats(all[m.Name])
+		if !m.Corpus {
+			out[m.Name] = eval.MeanStats(all[m.Name])
+		}
+	}
+	if t.f1Classes > 0 {
+		if d.options() != t.f1Classes {
+			return nil, fmt.Errorf("%s: %d options, want one per class (%d)", d.Where, d.options(), t.f1Classes)
+		}
+		raw := make([]float64, d.options())
+		for i := range raw {
+			raw[i] = r.Options[i].LogProb
+		}
+		out["f1_macro"] = eval.MacroF1Stats(d.Gold, eval.Argmax(raw), t.f1Classes)
+		out["f1_macro_token"] = eval.MacroF1Stats(d.Gold, eval.Argmax(perToken), t.f1Classes)
 	}
 	return out, nil
 }

@@ -29,8 +29,8 @@ import (
 // with every accepted answer (those with a strict prefix among the
 // others removed) as a continuation " {answer}"; exact_match is 1 when the
 // model's greedy continuation is one of them. webqs_gpt3 is the GPT-3
-// paper's open-ended form (Figure G.35, "Q: {question}\nA:", greedy until
-// a newline; exact_match after SQuAD's normalisation against any accepted
+// paper's open-ended form (Figure G.35, "Q: {question}\nA:", until a
+// newline by the paper's beam search, width 4 and length penalty 0.6; exact_match after SQuAD's normalisation against any accepted
 // answer, as closed-book QA is usually scored); a separate task because
 // it generates where webqs compares likelihoods. Its few-shot examples
 // come from the test split (the paper drew them from the training set).
@@ -39,7 +39,7 @@ func init() {
 		Kind: eval.KindGenerate, Metrics: []string{"f1"}}, newQuAC)
 	Register("webqs", Decl{Description: "WebQuestions (test): exact_match when the greedy continuation is an accepted answer (lm-eval's multiple-choice form)",
 		Kind: eval.KindMultipleChoice, Metrics: exactMatch}, newWebQs)
-	Register("webqs_gpt3", Decl{Description: "WebQuestions (test), the GPT-3 paper's format: greedy answer to \"Q: … A:\", exact_match over the accepted answers",
+	Register("webqs_gpt3", Decl{Description: "WebQuestions (test), the GPT-3 paper's format: beam-search answer (width 4, length penalty 0.6) to \"Q: … A:\", exact_match over the accepted answers",
 		Kind: eval.KindGenerate, Metrics: exactMatch}, newWebQsGPT3)
 	hubData["webqs"] = hub.Dataset{Repo: "stanfordnlp/web_questions", Config: "default", Split: "test"}
 	hubData["webqs_gpt3"] = hubData["webqs"]
@@ -51,8 +51,9 @@ func newWebQsGPT3(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &genTask{fs: eval.DefaultFewShot(), until: []string{"\n"}, maxTokens: qaMaxTokens}
-	t.spec = eval.TaskSpec{Name: name, Version: "1.0", Dataset: "stanfordnlp/web_questions (test)", Description: Description(name),
+	// 1.1: the paper's beam search (gpt3Beam) instead of greedy.
+	t := &genTask{fs: eval.DefaultFewShot(), until: []string{"\n"}, maxTokens: qaMaxTokens, decoding: gpt3BeamRule}
+	t.spec = eval.TaskSpec{Name: name, Version: "1.1", Dataset: "stanfordnlp/web_questions (test)", Description: Description(name),
 		Metrics: []eval.Metric{eval.Mean("exact_match", true)}}
 	for _, row := range rows {
 		q, err := row.String("question")

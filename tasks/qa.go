@@ -24,7 +24,8 @@ import (
 //   - gpt3, the GPT-3 paper's "Q: … A:" (Appendix G): "Q: {q}\nA:" ("?"
 //     added only when the question has none), examples separated by a
 //     blank line (the line breaks are kshot's reading of the figures),
-//     generation until a newline, exact_match after SQuAD's normalisation
+//     generation until a newline by the paper's beam search (width 4,
+//     length penalty 0.6; gpt3Beam), exact_match after SQuAD's normalisation
 //     (lower case, no punctuation or articles, whitespace collapsed), as
 //     closed-book QA is usually scored; the paper does not spell it out.
 //
@@ -35,10 +36,10 @@ import (
 // exact_match is keyed with lm-eval's filter name, remove_whitespace;
 // the gpt3 variant's is capped at qaMaxTokens tokens.
 func init() {
-	Register("triviaqa", Decl{Description: "TriviaQA (rc.nocontext, validation), closed book: greedy answer, exact_match over the answer aliases (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
+	Register("triviaqa", Decl{Description: "TriviaQA (rc.nocontext, validation), closed book: greedy answer (gpt3: beam width 4, length penalty 0.6), exact_match over the answer aliases (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
 		return newQA("triviaqa", "mandarjoshi/trivia_qa (rc.nocontext, validation)", "triviaqa/rc.nocontext/validation-00000-of-00001.parquet", o)
 	})
-	Register("nq_open", Decl{Description: "Natural Questions open (validation), closed book: greedy answer, exact_match over the answers (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
+	Register("nq_open", Decl{Description: "Natural Questions open (validation), closed book: greedy answer (gpt3: beam width 4, length penalty 0.6), exact_match over the answers (variants lm-eval, gpt3)", Variants: qaVariants, Kind: eval.KindGenerate, Metrics: []string{"exact_match"}}, func(o Options) (eval.Task, error) {
 		return newQA("nq_open", "google-research-datasets/nq_open (nq_open, validation)", "nq_open/validation-00000-of-00001.parquet", o,
 			dataForm{"natural_questions/NQ-open.dev.jsonl", "the original NQ-open dev file"})
 	})
@@ -120,7 +121,7 @@ func newQA(name, dataset, rel string, o Options, forms ...dataForm) (eval.Task, 
 	t.spec = eval.TaskSpec{Name: name, Version: "1.1-" + variant, Dataset: dataset, Description: Description(name),
 		Metrics: []eval.Metric{eval.Mean("exact_match", true).Filtered(lmEvalQAFilter)}}
 	if variant == QAVariantGPT3 {
-		t.spec.Version = "1.0-" + variant
+		t.spec.Version = "1.1-" + variant // 1.1: the paper's beam search (gpt3Beam) instead of greedy
 		t.spec.Metrics[0].Filter = ""
 	}
 	read, dropped := 0, 0 // answers
@@ -231,6 +232,9 @@ func (t *qaTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 			return nil, err
 		}
 		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: t.maxTokens()}
+		if t.variant == QAVariantGPT3 {
+			req.Decoding = gpt3Beam
+		}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Answers[0], Requests: []eval.Request{req}}
 	}
 	if err := s.err(); err != nil {

@@ -36,9 +36,9 @@ func TestQAPrompts(t *testing.T) {
 	}{
 		{"triviaqa", "", tqa, 0, 0, eval.Generate{Context: "Question: Who painted Guernica??\nAnswer:", Until: []string{"\n", ".", ","}}},
 		{"triviaqa", "", tqa, 1, 0, eval.Generate{Context: "Question: Which planet is red??\nAnswer: Mars\n\nQuestion: Who painted Guernica??\nAnswer:", Until: []string{"\n", ".", ","}}},
-		{"triviaqa", "gpt3", tqa, 1, 1, eval.Generate{Context: "Q: Who painted Guernica?\nA: Picasso\n\nQ: Which planet is red?\nA:", Until: []string{"\n"}, MaxTokens: qaMaxTokens}},
+		{"triviaqa", "gpt3", tqa, 1, 1, eval.Generate{Context: "Q: Who painted Guernica?\nA: Picasso\n\nQ: Which planet is red?\nA:", Until: []string{"\n"}, MaxTokens: qaMaxTokens, Decoding: eval.Decoding{Method: "beam", BeamWidth: 4, LengthPenalty: 0.6}}},
 		{"nq_open", "", nq, 1, 0, eval.Generate{Context: "Answer these questions:\n\nQ: capital of france?\nA: Paris\nQ: who wrote hamlet?\nA:", Until: []string{"\n", ".", ","}}},
-		{"nq_open", "gpt3", nq, 0, 1, eval.Generate{Context: "Q: capital of france?\nA:", Until: []string{"\n"}, MaxTokens: qaMaxTokens}},
+		{"nq_open", "gpt3", nq, 0, 1, eval.Generate{Context: "Q: capital of france?\nA:", Until: []string{"\n"}, MaxTokens: qaMaxTokens, Decoding: eval.Decoding{Method: "beam", BeamWidth: 4, LengthPenalty: 0.6}}},
 	}
 	for _, c := range cases {
 		t.Run(c.task+"/"+c.variant, func(t *testing.T) {

@@ -30,6 +30,11 @@ type Options struct {
 	// RollingStride > 0 scores perplexity tasks with a sliding window of
 	// that stride instead of disjoint windows.
 	RollingStride int
+	// Decoding, when set, replaces the decoding rule of every generation
+	// request of the task (it becomes the task's Spec().Decoding, which
+	// the runner applies); New refuses it for a task that does not
+	// generate.
+	Decoding *eval.Decoding
 	// Hub, when set, fetches a task's Hugging Face dataset (as Parquet)
 	// when no local file is given; Context bounds the download.
 	Hub     *hub.Client
@@ -194,6 +199,9 @@ func New(name string, opts Options) (eval.Task, error) {
 		return nil, err
 	}
 	opts.Variant = v
+	if opts.Decoding != nil && e.decl.Kind != eval.KindGenerate {
+		return nil, fmt.Errorf("task %s sends no generation requests (its requests are %s): a decoding rule does not apply", name, e.decl.Kind)
+	}
 	t, err := e.factory(opts)
 	if err != nil {
 		return nil, err
@@ -204,6 +212,10 @@ func New(name string, opts Options) (eval.Task, error) {
 	}
 	sp := sh.specPtr()
 	sp.Variant, sp.Kind, sp.ZeroShotOnly = v, e.decl.Kind, e.decl.ZeroShotOnly
+	if opts.Decoding != nil {
+		d := *opts.Decoding
+		sp.Decoding = &d
+	}
 	return t, nil
 }
 

@@ -49,6 +49,7 @@ func TestScorerRequestHashes(t *testing.T) {
 	cases := []hashCase{
 		{"coqa", "", scorerFixture("coqa-dev.json"), 0}, {"coqa", "", scorerFixture("coqa-dev.json"), 1},
 		{"coqa", "gpt2", scorerFixture("coqa-dev.json"), 0}, {"coqa", "gpt2", scorerFixture("coqa-dev.json"), 1},
+		{"coqa", "gpt3", scorerFixture("coqa-dev.json"), 0}, {"coqa", "gpt3", scorerFixture("coqa-dev.json"), 1},
 		{"squadv2", "", scorerFixture("dev-v2.0.json"), 0}, {"squadv2", "", scorerFixture("dev-v2.0.json"), 1},
 		{"drop", "", scorerFixture("drop_dataset_dev.json"), 0}, {"drop", "", scorerFixture("drop_dataset_dev.json"), 1},
 		{"drop", "gpt3", scorerFixture("drop_dataset_dev.json"), 1},
@@ -83,6 +84,9 @@ func TestScorerPrompts(t *testing.T) {
 		{"coqa gpt2: second turn", "coqa", "gpt2", "coqa-dev.json", 1, eval.Generate{
 			Context: story1 + "\n\nQ: What did Tom have?\n\nA: a cat\n\nQ: What color was it?\n\nA:",
 			Until:   []string{"\nQ:"}, MaxTokens: 256}},
+		{"coqa gpt3: second turn, Figure G.18, beam", "coqa", "gpt3", "coqa-dev.json", 1, eval.Generate{
+			Context: story1 + "\nQ: What did Tom have?\nA: a cat\nQ: What color was it?\nA:",
+			Until:   []string{"\n"}, MaxTokens: 256, Decoding: eval.Decoding{Method: "beam", BeamWidth: 4, LengthPenalty: 0.6}}},
 		{"squadv2", "squadv2", "", "dev-v2.0.json", 2, eval.Generate{
 			Context: "Title: Normans\n\nBackground: The Normans were the people who gave their name to Normandy, a region in France.\n\nQuestion: What is the capital of Normandy?\n\nAnswer:",
 			Until:   []string{"\n"}, MaxTokens: 256}},
@@ -90,12 +94,14 @@ func TestScorerPrompts(t *testing.T) {
 		{"drop lm-eval", "drop", "", "drop_dataset_dev.json", 0, eval.Generate{
 			Context: "The treaty was signed on 4 July 1776. When was the treaty signed?", Until: []string{"."}, MaxTokens: 256}},
 		{"drop gpt3", "drop", "gpt3", "drop_dataset_dev.json", 0, eval.Generate{
-			Context: "Passage: The treaty was signed on 4 July 1776.\nQuestion: When was the treaty signed?\nAnswer:", Until: []string{"\n"}, MaxTokens: 256}},
+			Context: "Passage: The treaty was signed on 4 July 1776.\nQuestion: When was the treaty signed?\nAnswer:", Until: []string{"\n"}, MaxTokens: 256,
+			Decoding: eval.Decoding{Method: "beam", BeamWidth: 4, LengthPenalty: 0.6}}},
 		{"record", "record", "", "record_val.jsonl", 1, eval.Choices(
 			"(CNN) Alice Smith met Bob Jones in Paris on Friday.\n\n  - Alice Smith met Bob Jones.\n  - The meeting was in Paris.\n",
 			"   - The meeting took place in Alice Smith.", "   - The meeting took place in Bob Jones.", "   - The meeting took place in Paris.")},
 		{"webqs", "webqs", "", "webqs.jsonl", 1, eval.Choices("Question: what character did natalie portman play in star wars?\nAnswer:", " Padmé")},
-		{"webqs_gpt3", "webqs_gpt3", "", "webqs.jsonl", 0, eval.Generate{Context: "Q: what is the name of justin bieber brother?\nA:", Until: []string{"\n"}, MaxTokens: 32}},
+		{"webqs_gpt3", "webqs_gpt3", "", "webqs.jsonl", 0, eval.Generate{Context: "Q: what is the name of justin bieber brother?\nA:", Until: []string{"\n"}, MaxTokens: 32,
+			Decoding: eval.Decoding{Method: "beam", BeamWidth: 4, LengthPenalty: 0.6}}},
 		{"cnn_dailymail lm-eval", "cnn_dailymail", "", "cnn_dailymail.jsonl", 1, eval.Generate{
 			Context: "Summarize the following article:\n\nA rare bird was seen in the valley for the first time in fifty years. Birdwatchers travelled from far away.\n\nSummary:",
 			Until:   []string{"\n\n"}, MaxTokens: 128}},

@@ -30,11 +30,12 @@ import (
 // targets are the first answer's spans joined by ",". Variant gpt3 is the
 // GPT-3 paper's Figure G.20, "Passage: {passage}\nQuestion: {question}\nAnswer:"
 // (the line breaks are kshot's reading of the figure), examples a blank
-// line apart, generation until a newline.
+// line apart, generation until a newline, decoded by the paper's beam
+// search (width 4, length penalty 0.6; gpt3Beam).
 func init() {
 	Register("squadv2", Decl{Description: "SQuAD 2.0 (validation): greedy answer; exact and f1 of evaluate-v2.0.py, overall and on answerable / unanswerable questions (0-100)",
 		Kind: eval.KindGenerate, Metrics: squadMetrics}, newSQuADv2)
-	Register("drop", Decl{Description: "DROP (validation): greedy answer after the passage and question; em and f1 of drop_eval.py (numbers, multi-span alignment) (variants lm-eval, gpt3)",
+	Register("drop", Decl{Description: "DROP (validation): greedy answer after the passage and question (gpt3: beam width 4, length penalty 0.6); em and f1 of drop_eval.py (numbers, multi-span alignment) (variants lm-eval, gpt3)",
 		Variants: []string{QAVariantLMEval, QAVariantGPT3}, Kind: eval.KindGenerate, Metrics: emF1}, newDROP)
 	hubData["squadv2"] = hub.Dataset{Repo: "rajpurkar/squad_v2", Config: "squad_v2", Split: "validation"}
 	hubData["drop"] = hub.Dataset{Repo: "EleutherAI/drop", Config: "default", Split: "validation"}
@@ -127,6 +128,8 @@ func newDROP(o Options) (eval.Task, error) {
 	query := func(p, q string) string { return p + " " + q }
 	t.fs, t.until = eval.FewShot{TargetDelimiter: "", FewshotDelimiter: "\n\n"}, []string{"."}
 	if o.Variant == QAVariantGPT3 {
+		// 1.1-gpt3: the paper's beam search (gpt3Beam) instead of greedy.
+		t.spec.Version, t.decoding = "1.1-gpt3", gpt3BeamRule
 		query = func(p, q string) string { return "Passage: " + p + "\nQuestion: " + q + "\nAnswer:" }
 		t.fs, t.until = eval.DefaultFewShot(), []string{"\n"}
 	}

@@ -29,7 +29,7 @@ import (
 //     free text ("mr. moncrieff") while the data labels one candidate
 //     true or false, and the paper does not say how one became the other.
 func init() {
-	Register("cb", Decl{Description: "CommitmentBank (SuperGLUE validation): does the premise entail the hypothesis, True/False/Neither; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newCB)
+	Register("cb", Decl{Description: "CommitmentBank (SuperGLUE validation): does the premise entail the hypothesis, True/False/Neither; acc, acc_norm, acc_token, and the macro F1 of acc's and acc_token's predictions (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: cbMetrics}, newCB)
 	Register("rte", Decl{Description: "RTE (SuperGLUE validation): does the premise entail the hypothesis, True/False; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newRTE)
 	Register("wic", Decl{Description: "Word-in-Context (SuperGLUE validation): is the word used in the same sense in both sentences, yes/no; acc, acc_norm, acc_token (variants lm-eval, gpt3)", Variants: mcVariants, Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newWiC)
 	Register("wsc", Decl{Description: "SuperGLUE WSC (validation; not WSC273): does the marked pronoun refer to the noun, yes/no; acc, acc_norm, acc_token", Kind: eval.KindMultipleChoice, Metrics: mcDeclMetrics}, newWSC)
@@ -121,6 +121,13 @@ func superglueTask(name, version, config, path, forms string, conv func(datasets
 	return newMCTask(name, version, "aps/super_glue ("+config+", validation)", path, docs, false, mcMetrics...)
 }
 
+// cbMetrics are CB's metrics: f1_macro is lm-evaluation-harness's cb
+// "f1" (cb_multi_fi, the prediction acc makes), under another name as
+// kshot's "f1" is a per-document mean; f1_macro_token is the macro F1 of
+// acc_token's prediction, the GPT-3 suite's reading of Table H.1's CB F1
+// (the suite's CB acc is acc_token).
+var cbMetrics = append(append([]string(nil), mcDeclMetrics...), "f1_macro", "f1_macro_token")
+
 // newCB: lm-eval "{premise}\nQuestion: {hypothesis}. True, False, or
 // Neither?\nAnswer:"; gpt3 "{premise}\nquestion: {hypothesis} true,
 // false, or neither?\nanswer:". Labels entailment, contradiction,
@@ -134,7 +141,7 @@ func newCB(o Options) (eval.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return superglueTask("cb", "1.0-"+variant, "cb", path, "{premise, hypothesis, label} (SuperGLUE CB)", func(row datasets.Row) (mcDoc, error) {
+	t, err := superglueTask("cb", "1.0-"+variant, "cb", path, "{premise, hypothesis, label} (SuperGLUE CB)", func(row datasets.Row) (mcDoc, error) {
 		f, err := rowStrings(row, "premise", "hypothesis")
 		if err != nil {
 			return mcDoc{}, err
@@ -150,6 +157,11 @@ func newCB(o Options) (eval.Task, error) {
 		return mcDoc{Contexts: []string{f[0] + "\nQuestion: " + f[1] + ". True, False, or Neither?\nAnswer:"},
 			Choices: []string{"True", "False", "Neither"}, Gold: gold}, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	t.(*mcTask).addMacroF1(3)
+	return t, nil
 }
 
 // newRTE: lm-eval (sglue_rte) "{premise}\nQuestion: {hypothesis} True or

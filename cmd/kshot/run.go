@@ -132,13 +132,14 @@ func parseShard(s string) (int, int, error) {
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	var models, taskNames listFlag
-	data, variants := mapFlag{}, mapFlag{}
+	data, variants, decodings := mapFlag{}, mapFlag{}, mapFlag{}
 	fs.Var(&models, "model", "model directory in Hugging Face layout (repeatable or comma-separated)")
 	fs.Var(&taskNames, "tasks", "tasks to run, comma-separated (kshot tasks lists them)")
 	shotsFlag := fs.String("shots", "", "few-shot counts, comma-separated, or max (as many as fit the window); each k runs separately; default 0")
 	fs.Var(data, "data", "TASK=PATH: read TASK's documents from a local file (repeatable)")
 	dataDir := fs.String("data-dir", os.Getenv("KSHOT_DATA"), "directory with the evaluation data in kshot's shared layout (default $KSHOT_DATA)")
 	fs.Var(variants, "variant", "TASK=NAME: prompt variant of a task (repeatable)")
+	fs.Var(decodings, "decoding", decodingUsage)
 	limit := fs.Int("limit", 0, "evaluate only the first N documents of each task (0: all)")
 	seed := fs.Uint64("seed", 1234, "seed for few-shot sampling and the bootstrap")
 	batch := fs.Int("batch-size", 32, "requests per model call (results do not depend on it)")
@@ -229,6 +230,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		p.plan = suite.FromFlags(models, taskNames, data, variants, *stride, p.shots, *seed, *limit, *dataDir)
 		p.models, p.tasks = models, p.plan.Tasks
 	}
+	if err := applyDecodings(p.plan.Tasks, decodings); err != nil {
+		return err
+	}
 	if p.shots == nil {
 		p.shots = []int{0}
 	}
@@ -291,8 +295,8 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, pt := range pts { // a bad decoding rule is refused before any model is loaded
-		if err := eval.CheckDecoding(pt.task); err != nil {
-			return err
+		if err := eval.CheckDecoding(pt.task, p.seeds...); err != nil {
+			return usageError{err.Error()}
 		}
 	}
 	var c *cache.Cache

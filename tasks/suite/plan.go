@@ -34,7 +34,8 @@ type Plan struct {
 	// (a directory, Hub id or API URL); the caller knows the kinds.
 	CheckModel func(spec string) error
 	// Options are the options every task is built with (Hub, Context);
-	// the plan fills in DataPath, DataDir, Variant and RollingStride.
+	// the plan fills in DataPath, DataDir, Variant, RollingStride and
+	// Decoding.
 	Options tasks.Options
 
 	// extra holds problems found while the plan was assembled (a
@@ -143,6 +144,10 @@ func (p *Plan) taskKey(i int, field string) string {
 		return p.key("shots", "--shots")
 	case "rolling_stride":
 		return "--rolling-stride"
+	case "decoding":
+		if t.Decoding != nil {
+			return fmt.Sprintf("--decoding %s=%s", t.Name, t.Decoding.Text)
+		}
 	}
 	return "--tasks " + t.Name
 }
@@ -230,11 +235,23 @@ func (p *Plan) Check() error {
 			add(p.taskKey(i, "rolling_stride"), "%d is negative", st.RollingStride)
 			bad = true
 		}
+		var dec *eval.Decoding
+		if st.Decoding != nil {
+			if d, err := st.Decoding.Rule(); err != nil {
+				add(p.taskKey(i, "decoding"), "%v", err)
+				bad = true
+			} else if decl.Kind != eval.KindGenerate {
+				add(p.taskKey(i, "decoding"), "task %s sends no generation requests (its requests are %s): drop the decoding", st.Name, decl.Kind)
+				bad = true
+			} else {
+				dec = &d
+			}
+		}
 		if bad {
 			continue
 		}
 		o := p.Options
-		o.DataPath, o.Variant, o.RollingStride = st.Data, st.Variant, st.RollingStride
+		o.DataPath, o.Variant, o.RollingStride, o.Decoding = st.Data, st.Variant, st.RollingStride, dec
 		if p.DataDir != "" {
 			o.DataDir = p.DataDir
 		}

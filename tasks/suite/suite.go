@@ -12,8 +12,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
 // Suite is a suite file: models × tasks × shot counts × seeds.
@@ -42,6 +45,10 @@ type Task struct {
 	Variant       string `yaml:"variant"`
 	Shots         []int  `yaml:"shots"`
 	RollingStride int    `yaml:"rolling_stride"`
+	// Decoding, when set, is the decoding rule of the task's generation
+	// requests in place of the task's own (a task that does not
+	// generate refuses it).
+	Decoding *Decoding `yaml:"decoding"`
 }
 
 // Reference is a published result.
@@ -55,11 +62,24 @@ type Reference struct {
 	Source string  `yaml:"source"`
 }
 
-// UnmarshalYAML lets a task be written as a bare name.
+// UnmarshalYAML lets a task be written as a bare name. A key a task entry
+// does not have is an error (yaml's KnownFields does not reach a custom
+// unmarshaller, so a misspelt key was once ignored).
 func (t *Task) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		t.Name = n.Value
 		return nil
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !containsString(taskKeys, k.Value) {
+				hint := "a task entry has " + strings.Join(taskKeys, ", ")
+				if s := suggest.Closest(k.Value, taskKeys); s != "" {
+					hint = fmt.Sprintf("did you mean %q?", s)
+				}
+				return fmt.Errorf("line %d: unknown task key %q (%s)", k.Line, k.Value, hint)
+			}
+		}
 	}
 	type plain Task
 	return n.Decode((*plain)(t))
@@ -112,6 +132,11 @@ func Parse(data []byte, path string) (*Suite, error) {
 		}
 		if t.RollingStride < 0 {
 			add(fmt.Sprintf("tasks[%d].rolling_stride", i), "%d is negative", t.RollingStride)
+		}
+		if t.Decoding != nil {
+			if _, err := t.Decoding.Rule(); err != nil {
+				add(fmt.Sprintf("tasks[%d].decoding", i), "%v", err)
+			}
 		}
 	}
 	for _, k := range s.Shots {

@@ -75,6 +75,75 @@ func TestGPT2PaperSuite(t *testing.T) {
 	}
 }
 
+// TestGPT2PaperSuiteMore checks the suite's CoQA and summarisation
+// entries: each task in the paper's variant, and every row of
+// ../shared/papers/gpt2_more.csv for them (CoQA F1, Table 4's TL;DR:
+// ROUGE-1/2/L; the R-AVG column and the no-hint row have no kshot
+// metric or task) referenced once with the printed value as a fraction.
+func TestGPT2PaperSuiteMore(t *testing.T) {
+	s, err := Read(filepath.Join("..", "..", "suites", "gpt2-paper.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := map[string]string{}
+	for _, st := range s.Tasks {
+		variant[st.Name] = st.Variant
+	}
+	for _, name := range []string{"coqa", "cnn_dailymail"} {
+		if v, ok := variant[name]; !ok || v != "gpt2" {
+			t.Errorf("task %s: in the suite %v, variant %q; want variant gpt2", name, ok, v)
+		}
+	}
+	f, err := os.Open(sharedtest.Path(t, "papers/gpt2_more.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := map[string]string{"gpt2-1542M": "gpt2-xl"}
+	task := map[string]string{"coqa/f1": "coqa/f1", "cnn_dailymail_tldr/rouge1": "cnn_dailymail/rouge1",
+		"cnn_dailymail_tldr/rouge2": "cnn_dailymail/rouge2", "cnn_dailymail_tldr/rougeL": "cnn_dailymail/rougeL"}
+	want := map[string]float64{}
+	for _, row := range rows[1:] {
+		k, ok := task[row[2]+"/"+row[3]]
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(row[4], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[size[row[0]]+"/"+k] = v / 100
+	}
+	if len(want) != 4 {
+		t.Fatalf("%d CoQA/summarisation cells in gpt2_more.csv, want 4", len(want))
+	}
+	got := map[string]float64{}
+	for _, ref := range s.References {
+		if ref.Task != "coqa" && ref.Task != "cnn_dailymail" {
+			continue
+		}
+		key := ref.Model + "/" + ref.Task + "/" + ref.Metric
+		if _, dup := got[key]; dup {
+			t.Errorf("reference %s given twice", key)
+		}
+		got[key] = ref.Value
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || g-w > 1e-9 || w-g > 1e-9 {
+			t.Errorf("%s: suite has %v (present %v), gpt2_more.csv %v", k, g, ok, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("suite has %d CoQA/summarisation references, the CSV %d", len(got), len(want))
+	}
+}
+
 func TestSuiteErrors(t *testing.T) {
 	tests := map[string]string{
 		"unknown key":  "models: [m]\ntasks: [lambada_openai]\nmodle: x\n",
