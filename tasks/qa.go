@@ -230,7 +230,7 @@ func (t *qaTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: t.maxTokens()}
+		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: t.maxTokens(), Parts: fs.Parts(exs, pool[i].Text)}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Answers[0], Requests: []eval.Request{req}}
 	}
 	if err := s.err(); err != nil {
