@@ -3,6 +3,8 @@ package apilm
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -109,5 +111,28 @@ func TestMultiturnRecorded(t *testing.T) {
 	}
 	if open(nil).Info().Chat != nil {
 		t.Error("a completions model reports chat options")
+	}
+}
+
+// TestChatTooLong checks that a chat endpoint's 400 for a conversation
+// longer than the window says why kshot cannot cut it, instead of
+// suggesting the tokenizer, which cuts only completions prompts.
+func TestChatTooLong(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			w.WriteHeader(404)
+			return
+		}
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"error": {"message": "the messages render to 35 tokens and max_tokens is 32: together more than this model's context window of 64 tokens", "type": "invalid_request_error", "param": "max_tokens", "code": null}}`)
+	}))
+	defer srv.Close()
+	lm, err := New(Config{Endpoints: []string{srv.URL}, Model: "m", MaxLength: 64, Retries: -1, Chat: &ChatOptions{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lm.Generate(context.Background(), []eval.Generate{{Context: "Q: x\nA:", MaxTokens: 32}})
+	if err == nil || !strings.Contains(err.Error(), "cannot cut") || strings.Contains(err.Error(), "--api-tokenizer") {
+		t.Errorf("error %v: want the chat reason, not the tokenizer hint", err)
 	}
 }

@@ -385,7 +385,10 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 	ans, err := m.do(ctx, jobs)
 	if err != nil {
 		var se *StatusError
-		if tok == nil && errors.As(err, &se) && (se.Code == 400 || se.Code == 422) {
+		switch {
+		case m.cfg.Chat != nil && errors.As(err, &se) && (se.Code == 400 || se.Code == 422):
+			err = fmt.Errorf("%w (a chat endpoint gets the whole conversation, which kshot cannot cut to the window as it cuts a completions prompt, since the server renders it: use fewer shots or a model with a longer window)", err)
+		case tok == nil && errors.As(err, &se) && (se.Code == 400 || se.Code == 422):
 			err = fmt.Errorf("%w (if the prompt and max_tokens do not fit the model's window, give kshot the model's tokenizer with --api-tokenizer DIR so that it cuts contexts from the left as the built-in decoder does)", err)
 		}
 		return nil, err
