@@ -23,6 +23,16 @@ type ModelInfo struct {
 	Parameters  int64  // number of parameters (tied embeddings counted once)
 	MaxLength   int    // context window, tokens
 	Fingerprint string // hash of config, tensor headers and tokenizer files
+	// Chat, when set, says that generation went through a chat endpoint
+	// and with which options; the results file records it.
+	Chat *ChatInfo
+}
+
+// ChatInfo describes generation through a chat endpoint.
+type ChatInfo struct {
+	Endpoint           string // URL of the endpoint, e.g. http://host:8000/v1/chat/completions
+	SystemInstruction  string // the system prompt, "" for none
+	FewshotAsMultiturn bool   // few-shot examples sent as user and assistant turns
 }
 
 // Tokenizer is the part of a tokenizer the token-level adapter needs.

@@ -97,6 +97,11 @@ type Generate struct {
 	Exclude []string
 	// Decoding is the token-picking rule; the zero value is greedy.
 	Decoding Decoding `json:",omitzero"`
+	// Parts, when set, are the pieces Context was joined from
+	// (Parts.String() == Context), for chat endpoints that send the
+	// few-shot examples as turns; nil for a prompt not built by
+	// FewShot.Prompt.
+	Parts *PromptParts `json:",omitempty"`
 }
 
 // GenerateResult is the answer to a Generate request.

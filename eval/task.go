@@ -127,6 +127,25 @@ func (f FewShot) Prompt(examples []Example, query string) string {
 	return b.String()
 }
 
+// PromptParts is a few-shot prompt before FewShot.Prompt joins it: the
+// layout, the solved examples and the query. A generation request keeps
+// them (Generate.Parts) so that a chat endpoint can send the examples as
+// alternating user and assistant turns (lm-evaluation-harness's
+// fewshot_as_multiturn); String is the joined prompt.
+type PromptParts struct {
+	FewShot  FewShot
+	Examples []Example
+	Query    string
+}
+
+// Parts returns the parts that Prompt(examples, query) joins.
+func (f FewShot) Parts(examples []Example, query string) *PromptParts {
+	return &PromptParts{FewShot: f, Examples: examples, Query: query}
+}
+
+// String returns the joined prompt, FewShot.Prompt(Examples, Query).
+func (p *PromptParts) String() string { return p.FewShot.Prompt(p.Examples, p.Query) }
+
 // FewShotDraw is the seeded sequence of distinct indices into a pool of
 // few-shot examples from which one document's examples are taken, drawn on
 // demand: its first k items are the document's k-shot examples whatever

@@ -69,7 +69,7 @@ func (t *genTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 			return nil, err
 		}
 		ctx := t.fs.Prompt(exs, d.Query)
-		reqs := []eval.Request{eval.Generate{Context: ctx, Until: t.until, MaxTokens: t.maxTokens, Decoding: dec}}
+		reqs := []eval.Request{eval.Generate{Context: ctx, Until: t.until, MaxTokens: t.maxTokens, Decoding: dec, Parts: t.fs.Parts(exs, d.Query)}}
 		target := d.Target
 		if len(d.Golds) > 0 {
 			target = d.Golds[0]

@@ -306,7 +306,7 @@ func (t *gpt3SynthTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		}
 		var req eval.Request = eval.Loglikelihood{Context: fs.Prompt(exs, q.Text), Continuation: it.Completion}
 		if t.word {
-			req = eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}, MaxTokens: t.maxTokens()}
+			req = eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}, MaxTokens: t.maxTokens(), Parts: fs.Parts(exs, q.Text)}
 		}
 		out[i] = eval.Instance{DocID: i, Doc: it, Target: it.Completion, Requests: []eval.Request{req}}
 	}

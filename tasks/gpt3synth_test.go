@@ -370,8 +370,8 @@ func TestGPT3SyntheticPrompts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/%s/%d", c.task, c.variant, c.k), func(t *testing.T) {
 			in := instances(t, c.task, Options{DataPath: c.data, Variant: c.variant}, c.k)
-			if !reflect.DeepEqual(in[0].Requests[0], c.want) {
-				t.Errorf("request\n got %#v\nwant %#v", in[0].Requests[0], c.want)
+			if got := withoutParts(t, in[0].Requests[0]); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("request\n got %#v\nwant %#v", got, c.want)
 			}
 		})
 	}

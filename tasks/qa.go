@@ -231,7 +231,7 @@ func (t *qaTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: t.maxTokens()}
+		req := eval.Generate{Context: fs.Prompt(exs, pool[i].Text), Until: stops, MaxTokens: t.maxTokens(), Parts: fs.Parts(exs, pool[i].Text)}
 		if t.variant == QAVariantGPT3 {
 			req.Decoding = gpt3Beam
 		}

@@ -98,7 +98,7 @@ type synthKShot struct {
 	spec  eval.TaskSpec
 	docs  []eval.Example
 	pool  []eval.Example
-	build func(ctx string, d eval.Example) eval.Request
+	build func(p *eval.PromptParts, d eval.Example) eval.Request
 	fit   func(d eval.Example) fit // what must fit the window after the examples
 	score func(d eval.Example, r eval.Response) (map[string][]float64, error)
 }
@@ -123,7 +123,7 @@ func (t *synthKShot) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Target, Requests: []eval.Request{t.build(synthPrompt.Prompt(exs, d.Text), d)}}
+		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Target, Requests: []eval.Request{t.build(synthPrompt.Parts(exs, d.Text), d)}}
 	}
 	if err := s.err(); err != nil {
 		return nil, err
@@ -147,8 +147,8 @@ func newSynthArithmetic(o Options) (eval.Task, error) {
 	for _, f := range synth.Facts(synthPoolDocs, 1) {
 		t.pool = append(t.pool, eval.Example{Text: f.Text, Target: f.Answer})
 	}
-	t.build = func(ctx string, d eval.Example) eval.Request {
-		return eval.Loglikelihood{Context: ctx, Continuation: " " + d.Target}
+	t.build = func(ctx *eval.PromptParts, d eval.Example) eval.Request {
+		return eval.Loglikelihood{Context: ctx.String(), Continuation: " " + d.Target}
 	}
 	t.fit = func(d eval.Example) fit { return fit{tail: d.Text + " " + d.Target} }
 	t.score = func(_ eval.Example, r eval.Response) (map[string][]float64, error) {
@@ -170,8 +170,8 @@ func newSynthTranslate(o Options) (eval.Task, error) {
 	for _, p := range synth.Pairs(synthPoolDocs, synth.Zanti, 1) {
 		t.pool = append(t.pool, eval.Example{Text: p.English + " =", Target: p.Foreign})
 	}
-	t.build = func(ctx string, _ eval.Example) eval.Request {
-		return eval.Generate{Context: ctx, Until: []string{"\n"}, MaxTokens: synthTranslateTokens}
+	t.build = func(ctx *eval.PromptParts, _ eval.Example) eval.Request {
+		return eval.Generate{Context: ctx.String(), Until: []string{"\n"}, MaxTokens: synthTranslateTokens, Parts: ctx}
 	}
 	t.fit = func(d eval.Example) fit { return fit{tail: d.Text, reserve: synthTranslateTokens} }
 	t.score = func(d eval.Example, r eval.Response) (map[string][]float64, error) {

@@ -128,7 +128,7 @@ func (t *wmtTask) Instances(k int, seed uint64) ([]eval.Instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		req := eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}}
+		req := eval.Generate{Context: fs.Prompt(exs, q.Text), Until: []string{"\n"}, Parts: fs.Parts(exs, q.Text)}
 		out[i] = eval.Instance{DocID: i, Doc: d, Target: d.Ref, Requests: []eval.Request{req}}
 	}
 	if err := s.err(); err != nil {

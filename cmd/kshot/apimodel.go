@@ -28,6 +28,7 @@ type apiFlags struct {
 	fingerprint   string
 	chat          bool
 	systemPrompt  string
+	multiturn     bool
 }
 
 // register adds the flags to fs.
@@ -43,6 +44,7 @@ func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.timeout, "api-timeout", 5*time.Minute, "time limit of one HTTP request")
 	fs.BoolVar(&a.chat, "api-chat", false, "with --model api:URL: generate through POST URL/chat/completions (the server's chat template applies; the few-shot prompt is one user message); loglikelihood and perplexity tasks are refused")
 	fs.StringVar(&a.systemPrompt, "system-prompt", "", "with --api-chat: a system message sent before the prompt")
+	fs.BoolVar(&a.multiturn, "fewshot-as-multiturn", false, "with --api-chat: send the few-shot examples as alternating user and assistant turns, the task's description as the system message (lm-evaluation-harness's fewshot_as_multiturn)")
 	fs.StringVar(&a.fingerprint, "api-fingerprint", "", "pin the served model's fingerprint in the request cache key (default: a hash of the server's answers to the probe)")
 }
 
@@ -75,6 +77,8 @@ func apiConfig(spec string, a *apiFlags) (apilm.Config, error) {
 		return none, usageError{fmt.Sprintf("--api-timeout %v must be positive", a.timeout)}
 	case a.systemPrompt != "" && !a.chat:
 		return none, usageError{"--system-prompt needs --api-chat (completions endpoints take no system message)"}
+	case a.multiturn && !a.chat:
+		return none, usageError{"--fewshot-as-multiturn needs --api-chat (completions endpoints take one prompt, not turns)"}
 	}
 	cfg := apilm.Config{Endpoints: append([]string{strings.TrimPrefix(spec, "api:")}, a.endpoints...), Model: a.model,
 		Concurrency: a.concurrency, Timeout: a.timeout, Retries: a.retries, EchoMaxTokens: a.echoMaxTokens, MaxLength: a.maxLength,
@@ -83,7 +87,7 @@ func apiConfig(spec string, a *apiFlags) (apilm.Config, error) {
 		cfg.Retries = -1
 	}
 	if a.chat {
-		cfg.Chat = &apilm.ChatOptions{SystemPrompt: a.systemPrompt}
+		cfg.Chat = &apilm.ChatOptions{SystemPrompt: a.systemPrompt, FewshotAsMultiturn: a.multiturn}
 	}
 	if a.keyEnv != "" {
 		cfg.APIKey = os.Getenv(a.keyEnv)

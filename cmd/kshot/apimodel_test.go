@@ -36,6 +36,7 @@ func TestOpenAPIModelFlags(t *testing.T) {
 		{[]string{"--api-model", "m", "--api-concurrency", "0"}, "--api-concurrency 0"},
 		{[]string{"--api-model", "m", "--api-retries", "-1"}, "--api-retries -1"},
 		{[]string{"--api-model", "m", "--api-timeout", "0s"}, "--api-timeout"},
+		{[]string{"--api-model", "m", "--fewshot-as-multiturn"}, "--fewshot-as-multiturn needs --api-chat"},
 	}
 	for _, c := range cases {
 		_, err := openAPIModel("api:http://127.0.0.1:1/v1", parseAPIFlags(t, c.args...))
@@ -43,6 +44,10 @@ func TestOpenAPIModelFlags(t *testing.T) {
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want a usage error mentioning %q", c.args, err, c.want)
 		}
+	}
+	cfg, err := apiConfig("api:http://127.0.0.1:1/v1", parseAPIFlags(t, "--api-chat", "--fewshot-as-multiturn", "--system-prompt", "S"))
+	if err != nil || cfg.Chat == nil || !cfg.Chat.FewshotAsMultiturn || cfg.Chat.SystemPrompt != "S" {
+		t.Errorf("--api-chat --fewshot-as-multiturn --system-prompt S: %+v %v", cfg.Chat, err)
 	}
 	if !isAPIModel("api:http://h/v1") || isAPIModel("./models/gpt2") {
 		t.Error("isAPIModel")

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -61,8 +66,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, ready func(a
 	if *name == "" {
 		*name = info.Name
 	}
+	tmpl, err := chatTemplate(*dir)
+	if err != nil {
+		return err
+	}
 	srv, err := serve.New(dec, tok, serve.Options{Name: *name, MaxBatch: *maxBatch, BatchWindow: *window, QueueSize: *queue,
-		MaxBodyBytes: *maxBody, Fingerprint: info.Fingerprint, Parameters: info.Parameters, Log: stderr})
+		MaxBodyBytes: *maxBody, Fingerprint: info.Fingerprint, Parameters: info.Parameters, Log: stderr, ChatTemplate: tmpl})
 	if err != nil {
 		return err
 	}
@@ -75,4 +84,33 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, ready func(a
 		ready(ln.Addr().String())
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// chatTemplate returns the chat_template of dir's tokenizer_config.json
+// (a string, or its JSON when it is a list of named templates), "" when
+// the file or the key is absent.
+func chatTemplate(dir string) (string, error) {
+	path := filepath.Join(dir, "tokenizer_config.json")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var cfg struct {
+		ChatTemplate json.RawMessage `json:"chat_template"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return "", fmt.Errorf("%s: %v (fix or remove the file)", path, err)
+	}
+	raw := strings.TrimSpace(string(cfg.ChatTemplate))
+	if raw == "" || raw == "null" {
+		return "", nil
+	}
+	var s string
+	if json.Unmarshal(cfg.ChatTemplate, &s) == nil {
+		return s, nil
+	}
+	return raw, nil
 }

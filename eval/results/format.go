@@ -40,6 +40,12 @@ type File struct {
 	Date               float64 `json:"date"`                   // Unix seconds
 	DateISO            string  `json:"date_iso"`               // RFC 3339, UTC
 	CommandLine        string  `json:"command_line,omitempty"` // top level in other tools' files only
+	// Runs through a chat endpoint only, under lm-evaluation-harness's
+	// names: the system prompt and its SHA-256 (hex), and whether the
+	// few-shot examples were sent as turns.
+	SystemInstruction    *string `json:"system_instruction,omitempty"`
+	SystemInstructionSHA *string `json:"system_instruction_sha,omitempty"`
+	FewshotAsMultiturn   *bool   `json:"fewshot_as_multiturn,omitempty"`
 }
 
 // Config is the run's configuration ("config").
@@ -53,6 +59,9 @@ type Config struct {
 	Shots          []int   `json:"shots"`
 	Suite          string  `json:"suite,omitempty"`
 	Shard          string  `json:"shard,omitempty"` // "i/n" for one shard of a run
+	// ChatEndpoint is the chat endpoint generation went through
+	// (…/v1/chat/completions); "" for completions and local models.
+	ChatEndpoint string `json:"chat_endpoint,omitempty"`
 }
 
 // TaskConfig describes one task of the run ("configs.<key>").

@@ -2,6 +2,8 @@ package results
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,6 +35,16 @@ func FromEval(run eval.RunInfo, results []eval.TaskResult) (*File, map[string][]
 		ModelName: run.Model.Name, ModelNumParameters: float64(run.Model.Parameters), ModelMaxLength: run.Model.MaxLength,
 		ModelFingerprint: run.Model.Fingerprint, KshotVersion: run.KshotVersion,
 		Date: float64(run.Date.UnixNano()) / 1e9, DateISO: run.Date.UTC().Format(time.RFC3339),
+	}
+	if c := run.Model.Chat; c != nil {
+		f.Config.ChatEndpoint = c.Endpoint
+		multi := c.FewshotAsMultiturn
+		f.FewshotAsMultiturn = &multi
+		if s := c.SystemInstruction; s != "" {
+			sum := sha256.Sum256([]byte(s))
+			sha := hex.EncodeToString(sum[:])
+			f.SystemInstruction, f.SystemInstructionSHA = &s, &sha
+		}
 	}
 	if run.Options.Shards > 1 {
 		f.Config.Shard = fmt.Sprintf("%d/%d", run.Options.Shard, run.Options.Shards)

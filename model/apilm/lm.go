@@ -79,15 +79,26 @@ type ChatOptions struct {
 	// SystemPrompt, when not empty, is sent as a system message before
 	// the prompt.
 	SystemPrompt string
+	// FewshotAsMultiturn sends a few-shot prompt as a conversation, as
+	// lm-evaluation-harness's fewshot_as_multiturn does: the task's
+	// description (after SystemPrompt and the few-shot delimiter) as the
+	// system message, each example's text as a user turn and its target
+	// as the assistant's answer, then the query as the last user turn.
+	// Without it the whole prompt is one user message.
+	FewshotAsMultiturn bool
 }
 
 // String describes o as recorded in results, e.g.
-// `chat/completions, system prompt "Be brief."`.
+// `chat/completions, few-shot as multi-turn, system prompt "Be brief."`.
 func (o *ChatOptions) String() string {
-	if o.SystemPrompt == "" {
-		return "chat/completions"
+	s := "chat/completions"
+	if o.FewshotAsMultiturn {
+		s += ", few-shot as multi-turn"
 	}
-	return fmt.Sprintf("chat/completions, system prompt %q", o.SystemPrompt)
+	if o.SystemPrompt != "" {
+		s += fmt.Sprintf(", system prompt %q", o.SystemPrompt)
+	}
+	return s
 }
 
 // LM is an eval.LanguageModel served by OpenAI-compatible completions
@@ -245,6 +256,10 @@ func New(cfg Config) (*LM, error) {
 	}
 	m.info = eval.ModelInfo{Name: shortName(cfg.Model), Source: source, Parameters: params,
 		MaxLength: maxLen, Fingerprint: fp}
+	if c := cfg.Chat; c != nil {
+		m.info.Chat = &eval.ChatInfo{Endpoint: m.eps[0].base + "/chat/completions",
+			SystemInstruction: c.SystemPrompt, FewshotAsMultiturn: c.FewshotAsMultiturn}
+	}
 	return m, nil
 }
 

@@ -373,7 +373,7 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 			}
 		}
 		if m.cfg.Chat != nil {
-			jobs[i] = m.chatJob(desc, r.Context, budget, stop)
+			jobs[i] = m.chatJob(desc, r, budget, stop)
 			continue
 		}
 		body := completionRequest{Model: m.cfg.Model, Prompt: prompt, MaxTokens: budget, Stop: stop}
@@ -385,7 +385,10 @@ func (m *LM) Generate(ctx context.Context, reqs []eval.Generate) ([]eval.Generat
 	ans, err := m.do(ctx, jobs)
 	if err != nil {
 		var se *StatusError
-		if tok == nil && errors.As(err, &se) && (se.Code == 400 || se.Code == 422) {
+		switch {
+		case m.cfg.Chat != nil && errors.As(err, &se) && (se.Code == 400 || se.Code == 422):
+			err = fmt.Errorf("%w (a chat endpoint gets the whole conversation, which kshot cannot cut to the window as it cuts a completions prompt, since the server renders it: use fewer shots or a model with a longer window)", err)
+		case tok == nil && errors.As(err, &se) && (se.Code == 400 || se.Code == 422):
 			err = fmt.Errorf("%w (if the prompt and max_tokens do not fit the model's window, give kshot the model's tokenizer with --api-tokenizer DIR so that it cuts contexts from the left as the built-in decoder does)", err)
 		}
 		return nil, err
@@ -413,14 +416,42 @@ type chatRequest struct {
 	Stop        []string      `json:"stop,omitempty"`
 }
 
-// chatJob is a generation request through /chat/completions: the
-// few-shot prompt as one user message after the system prompt, if any;
-// the server's chat template applies.
-func (m *LM) chatJob(desc, prompt string, maxTokens int, stop []string) job {
-	var msgs []chatMessage
-	if m.cfg.Chat.SystemPrompt != "" {
-		msgs = append(msgs, chatMessage{Role: "system", Content: m.cfg.Chat.SystemPrompt})
-	}
-	msgs = append(msgs, chatMessage{Role: "user", Content: prompt})
+// chatJob is a generation request through /chat/completions; the
+// server's chat template applies.
+func (m *LM) chatJob(desc string, r eval.Generate, maxTokens int, stop []string) job {
+	msgs := chatMessages(m.cfg.Chat, r)
 	return job{desc: desc, chat: true, body: mustJSON(chatRequest{Model: m.cfg.Model, Messages: msgs, MaxTokens: maxTokens, Stop: stop})}
+}
+
+// chatMessages are the messages of r: the prompt as one user message
+// after the system prompt, if any; with FewshotAsMultiturn and r.Parts,
+// the conversation lm-evaluation-harness's fewshot_as_multiturn builds
+// (see ChatOptions). A prompt without Parts (not built from few-shot
+// examples) is one user message either way.
+func chatMessages(o *ChatOptions, r eval.Generate) []chatMessage {
+	var msgs []chatMessage
+	p := r.Parts
+	if !o.FewshotAsMultiturn || p == nil {
+		if o.SystemPrompt != "" {
+			msgs = append(msgs, chatMessage{Role: "system", Content: o.SystemPrompt})
+		}
+		return append(msgs, chatMessage{Role: "user", Content: r.Context})
+	}
+	if got := p.String(); got != r.Context {
+		panic(fmt.Sprintf("apilm: a generation request's parts join to %q, not its context %q", got, r.Context))
+	}
+	system := o.SystemPrompt
+	switch d := p.FewShot.Description; {
+	case system != "" && d != "":
+		system += p.FewShot.FewshotDelimiter + d
+	case d != "":
+		system = d
+	}
+	if system != "" {
+		msgs = append(msgs, chatMessage{Role: "system", Content: system})
+	}
+	for _, e := range p.Examples {
+		msgs = append(msgs, chatMessage{Role: "user", Content: e.Text}, chatMessage{Role: "assistant", Content: e.Target})
+	}
+	return append(msgs, chatMessage{Role: "user", Content: p.Query})
 }

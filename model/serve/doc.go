@@ -1,13 +1,17 @@
 // Package serve puts kshot's built-in decoder behind the OpenAI-compatible
-// completions API, so that remote clients (kshot's own apilm backend,
-// lm-evaluation-harness's local-completions model, curl) can score and
-// generate with it.
+// completions and chat completions APIs, so that remote clients (kshot's
+// own apilm backend, lm-evaluation-harness's local-completions model,
+// the OpenAI SDKs, curl) can score and generate with it.
 //
 // Endpoints:
 //
 //	POST /v1/completions  prompt (string, list of strings, token ids or
 //	                      lists of token ids), max_tokens, echo, logprobs
-//	                      (0 or 1), stop; greedy decoding only
+//	                      (0 or 1), stop, stream; greedy decoding only
+//	POST /v1/chat/completions  messages rendered by RenderChat (a
+//	                      checkpoint with a chat template is refused),
+//	                      max_tokens, stop, logprobs (a boolean) and
+//	                      top_logprobs (0 or 1), stream; greedy only
 //	GET  /v1/models       the served model, with max_model_len and kshot's
 //	                      fingerprint of the checkpoint
 //	GET  /health          200 while serving, 503 once shutting down

@@ -71,3 +71,34 @@ func FuzzCharOffsets(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseChat feeds arbitrary bodies to the chat request parser: it
+// must return one prompt that leaves room in the window for what it may
+// generate, or an error, never panic.
+func FuzzParseChat(f *testing.F) {
+	for _, s := range []string{
+		`{"model": "m", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 3, "stop": ["\n"]}`,
+		`{"model": "m", "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": [{"type": "text", "text": "q"}]}, {"role": "assistant", "content": "a"}], "logprobs": true, "top_logprobs": 1}`,
+		`{"model": "m", "messages": [{"role": "tool", "content": "x"}]}`,
+		`{"model": "m", "messages": [], "stream": true, "stream_options": {"include_usage": true}}`,
+		`{"model": "m", "messages": [{"role": "user", "content": null}], "max_completion_tokens": 99}`,
+		`{"model": "m", "messages": [{"role": "user", "content": "x"}], "logprobs": 1}`,
+		`[]`,
+	} {
+		f.Add([]byte(s))
+	}
+	s := &Server{m: &gateModel{}, tok: byteTok{}, opt: Options{Name: "m"}}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := parseChat(body, s)
+		if err != nil {
+			if p != nil || err.msg == "" || err.status < 400 {
+				t.Fatalf("error %+v with params %v", err, p)
+			}
+			return
+		}
+		if len(p.prompts) != 1 || len(p.prompts[0]) == 0 || p.maxTokens < 1 || len(p.prompts[0])+p.maxTokens > 100 ||
+			p.topLogprobs < 0 || p.topLogprobs > 1 || p.logprobs < -1 || p.logprobs > 0 || len(p.stop) > maxStops {
+			t.Fatalf("params out of range: %+v (%d prompt tokens)", p, len(p.prompts[0]))
+		}
+	})
+}

@@ -12,7 +12,9 @@ import (
 // TestOpenAINodeSDK drives kshot serve with the official OpenAI Node SDK
 // (testdata/openai_sdk.cjs): models.list and models.retrieve, a
 // completion with integer logprobs, a stream with include_usage whose
-// text is the unstreamed one, and refusals the SDK turns into APIErrors
+// text is the unstreamed one, chat.completions.create with logprobs true
+// and top_logprobs 1, streamed and not (the completion of the same
+// text), and refusals the SDK turns into APIErrors
 // with status 400 or 404 and code a string or null. It needs node and the
 // openai package: KSHOT_NODE_MODULES names a node_modules directory with
 // openai in it (npm install openai@6 in any directory); without them the
@@ -40,15 +42,21 @@ func TestOpenAINodeSDK(t *testing.T) {
 		t.Fatalf("node: %v\n%s", err, stderr.String())
 	}
 	var got struct {
-		Listed        []string
-		Retrieved     string
-		Text          string
-		TokenLogprobs int
-		Streamed      string
-		Usage         map[string]int
-		StreamUsage   map[string]int
-		Errors        map[string]json.RawMessage
-		Missing       struct {
+		Listed          []string
+		Retrieved       string
+		Text            string
+		TokenLogprobs   int
+		Streamed        string
+		Usage           map[string]int
+		StreamUsage     map[string]int
+		ChatText        string
+		ChatRole        string
+		ChatLogprobs    [][3]any
+		ChatUsage       map[string]int
+		ChatStreamed    string
+		ChatStreamUsage map[string]int
+		Errors          map[string]json.RawMessage
+		Missing         struct {
 			Status int
 			Code   any
 		}
@@ -66,7 +74,21 @@ func TestOpenAINodeSDK(t *testing.T) {
 	if got.StreamUsage["total_tokens"] != ref.Usage.TotalTokens || got.Usage["total_tokens"] != ref.Usage.TotalTokens {
 		t.Errorf("usage %v, stream usage %v; want total_tokens %d", got.Usage, got.StreamUsage, ref.Usage.TotalTokens)
 	}
-	for _, name := range []string{"fiveStops", "logprobsBool", "fractionalMaxTokens", "noModel"} {
+	// One user message renders as its content: the chat answer is the
+	// completion of the same text, token for token.
+	lp := complete(t, url, map[string]any{"prompt": "The cat", "max_tokens": 4, "logprobs": 1}).Choices[0].Logprobs
+	if got.ChatText != ref.Choices[0].Text || got.ChatRole != "assistant" || got.ChatStreamed != got.ChatText || len(got.ChatLogprobs) != len(lp.Tokens) {
+		t.Errorf("SDK chat %q (role %q), streamed %q, %d log-probs; want %q twice as the assistant and %d", got.ChatText, got.ChatRole, got.ChatStreamed, len(got.ChatLogprobs), ref.Choices[0].Text, len(lp.Tokens))
+	}
+	for k, e := range got.ChatLogprobs {
+		if k < len(lp.Tokens) && (e[0] != lp.Tokens[k] || e[1] != *lp.TokenLogprobs[k] || e[2] != 1.0) {
+			t.Errorf("chat log-prob %d: %v, want [%q %g 1]", k, e, lp.Tokens[k], *lp.TokenLogprobs[k])
+		}
+	}
+	if got.ChatUsage["total_tokens"] != ref.Usage.TotalTokens || got.ChatStreamUsage["total_tokens"] != ref.Usage.TotalTokens {
+		t.Errorf("chat usage %v, stream usage %v; want total_tokens %d", got.ChatUsage, got.ChatStreamUsage, ref.Usage.TotalTokens)
+	}
+	for _, name := range []string{"fiveStops", "logprobsBool", "fractionalMaxTokens", "noModel", "chatTopLogprobsAlone", "chatNoModel", "chatToolRole"} {
 		var e struct {
 			Status  int
 			Code    any

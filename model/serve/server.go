@@ -48,11 +48,17 @@ type Options struct {
 	Fingerprint     string        // kshot's fingerprint of the checkpoint, for /v1/models
 	Parameters      int64         // number of parameters, for /v1/models
 	Log             io.Writer     // one line per server event (nil: none)
+	// ChatTemplate is the checkpoint's chat template (tokenizer_config.json
+	// chat_template), "" when it has none. kshot serve renders no Jinja:
+	// with a template, /v1/chat/completions refuses requests rather than
+	// render them otherwise; without one it uses the plain rendering
+	// (see RenderChat).
+	ChatTemplate string
 }
 
 // Stats count what a Server has done since it started.
 type Stats struct {
-	Requests int64 // completions requests answered with 200
+	Requests int64 // completions and chat requests answered with 200
 	Prompts  int64 // prompts in those requests
 	Batches  int64 // decoder batches run
 	Rejected int64 // requests refused with 503 because the queue was full
@@ -135,12 +141,13 @@ func (s *Server) closed() bool {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/completions", s.completions)
+	mux.HandleFunc("POST /v1/chat/completions", s.chatCompletions)
 	mux.HandleFunc("GET /v1/models", s.models)
 	mux.HandleFunc("GET /v1/models/{id...}", s.model)
 	mux.HandleFunc("GET /health", s.health)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &requestError{status: 404, typ: "invalid_request_error",
-			msg: fmt.Sprintf("%s %s: not found (kshot serve answers POST /v1/completions, GET /v1/models, GET /v1/models/{id} and GET /health)", r.Method, r.URL.Path)})
+			msg: fmt.Sprintf("%s %s: not found (kshot serve answers POST /v1/completions, POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id} and GET /health)", r.Method, r.URL.Path)})
 	})
 	return mux
 }
@@ -215,56 +222,69 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
+	wk := s.serveRequest(w, r, func(body []byte) (*params, *requestError) {
+		return parseRequest(body, s.tok, s.opt.Name, s.m.MaxLength(), s.opt.MaxPrompts)
+	})
+	if wk == nil {
+		return
+	}
+	resp := s.response(wk)
+	if wk.p.stream {
+		writeStream(w, resp, wk.p.usage)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// serveRequest reads the body of r, parses it with parse, queues the
+// work and waits for it. It returns the computed work, or nil when it
+// has answered with an error (or the client went away).
+func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request, parse func(body []byte) (*params, *requestError)) *work {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opt.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeError(w, &requestError{status: http.StatusRequestEntityTooLarge, typ: "invalid_request_error",
 				msg: fmt.Sprintf("request body is larger than %d bytes (send fewer or shorter prompts per request)", s.opt.MaxBodyBytes)})
-			return
+			return nil
 		}
 		writeError(w, badRequest("", "reading the request body: %v", err))
-		return
+		return nil
 	}
-	p, rerr := parseRequest(body, s.tok, s.opt.Name, s.m.MaxLength(), s.opt.MaxPrompts)
+	p, rerr := parse(body)
 	if rerr != nil {
 		writeError(w, rerr)
-		return
+		return nil
 	}
 	wk := newWork(r.Context(), p)
 	if s.closed() {
 		writeError(w, unavailable("the server is shutting down"))
-		return
+		return nil
 	}
 	select {
 	case s.queue <- wk:
 	default:
 		s.stats.rejected.Add(1)
 		writeError(w, unavailable(fmt.Sprintf("the request queue is full (%d waiting); retry later", s.opt.QueueSize)))
-		return
+		return nil
 	}
 	select {
 	case <-wk.done:
 	case <-r.Context().Done():
-		return // the client went away; the batcher skips or discards the work
+		return nil // the client went away; the batcher skips or discards the work
 	}
 	if wk.err != nil {
 		var re *requestError
 		if errors.As(wk.err, &re) {
 			writeError(w, re)
-			return
+			return nil
 		}
 		writeError(w, &requestError{status: 500, typ: "server_error", msg: wk.err.Error()})
-		return
+		return nil
 	}
-	resp := s.response(wk)
 	s.stats.requests.Add(1)
 	s.stats.prompts.Add(int64(len(p.prompts)))
-	if p.stream {
-		writeStream(w, resp, p.usage)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	return wk
 }
 
 func unavailable(msg string) *requestError {

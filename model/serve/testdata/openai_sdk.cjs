@@ -22,6 +22,21 @@ async function main() {
     for (const c of chunk.choices) out.streamed += c.text;
     if (chunk.usage) out.streamUsage = chunk.usage;
   }
+  const chat = await client.chat.completions.create({
+    model, messages: [{ role: "user", content: "The cat" }], max_tokens: 4, logprobs: true, top_logprobs: 1,
+  });
+  out.chatText = chat.choices[0].message.content;
+  out.chatRole = chat.choices[0].message.role;
+  out.chatLogprobs = chat.choices[0].logprobs.content.map((e) => [e.token, e.logprob, e.top_logprobs.length]);
+  out.chatUsage = chat.usage;
+  const chatStream = await client.chat.completions.create({
+    model, messages: [{ role: "user", content: "The cat" }], max_tokens: 4, stream: true, stream_options: { include_usage: true },
+  });
+  out.chatStreamed = "";
+  for await (const chunk of chatStream) {
+    for (const c of chunk.choices) if (c.delta.content) out.chatStreamed += c.delta.content;
+    if (chunk.usage) out.chatStreamUsage = chunk.usage;
+  }
   out.errors = {};
   const bad = {
     fiveStops: { model, prompt: "x", stop: ["a", "b", "c", "d", "e"] },
@@ -29,6 +44,19 @@ async function main() {
     fractionalMaxTokens: { model, prompt: "x", max_tokens: 1.5 },
     noModel: { prompt: "x" },
   };
+  const badChat = {
+    chatTopLogprobsAlone: { model, messages: [{ role: "user", content: "x" }], top_logprobs: 1 },
+    chatNoModel: { messages: [{ role: "user", content: "x" }] },
+    chatToolRole: { model, messages: [{ role: "tool", content: "x", tool_call_id: "1" }] },
+  };
+  for (const [name, body] of Object.entries(badChat)) {
+    try {
+      await client.chat.completions.create(body);
+      out.errors[name] = "accepted";
+    } catch (e) {
+      out.errors[name] = { status: e.status, code: e.code === undefined ? "undefined" : e.code, type: e.type, message: e.message };
+    }
+  }
   for (const [name, body] of Object.entries(bad)) {
     try {
       await client.completions.create(body);
