@@ -261,12 +261,15 @@ func TestScalingPlotBadPoints(t *testing.T) {
 	}
 	// a: two points left out, a power law through (2e6, 30), (4e6, 20):
 	// B = log(20/30)/log 2 = −0.585.
-	if len(fits) != 1 || !near(fits[0].Fit.B, math.Log(20.0/30)/math.Log(2), 1e-12) {
+	if len(fits) != 2 || !near(fits[0].Fit.B, math.Log(20.0/30)/math.Log(2), 1e-12) {
 		t.Errorf("fits = %+v", fits)
 	}
 	w := strings.Join(warnings, "\n")
-	if !strings.Contains(w, "a: 2 point(s)") || !strings.Contains(w, "b: no trend") {
+	if !strings.Contains(w, "a: 2 point(s)") || strings.Contains(w, "no trend") {
 		t.Errorf("warnings = %q", warnings)
+	}
+	if len(fits) != 2 || fits[1].Label != "b" || fits[1].NoTrend != "no trend: only one model size (1M) has a value, and a trend needs at least two" {
+		t.Errorf("fits = %+v", fits)
 	}
 	if _, _, _, err := (&ScalingPlot{Series: []Series{{Label: "x", Points: []Point{{0, 1, 0}}}}}).Plot(); err == nil {
 		t.Error("a plot without any parameter count was drawn")

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kshot-eval/kshot/eval"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -68,6 +69,9 @@ func WriteReport(dir string, runs []*Run, opt ReportOptions) (*Report, error) {
 		warnings = append(warnings, ref.Warnings...)
 	}
 	rep := &Report{Dir: dir, Models: models, Table: CombinedTable(models, CombinedOptions{Percent: opt.Percent})}
+	if opt.Fit {
+		AddTrends(rep.Table, models, opt.Extrapolate)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return nil, err
 	}
@@ -175,7 +179,7 @@ func plotSpecs(models []*Model, opt ReportOptions) []plotSpec {
 	}
 	scaling := func(title string, hib bool, metric string, series []Series) plotSpec {
 		sp := &ScalingPlot{Title: title, YLabel: metric, HigherIsBetter: hib, Series: series,
-			LogY: !hib && strings.Contains(metric, "perplexity"), Extrapolate: opt.Extrapolate}
+			LogY: !hib && strings.Contains(metric, "perplexity"), Extrapolate: opt.Extrapolate, Range: eval.MetricRange(metric)}
 		if opt.Fit {
 			sp.Fit = FitLogLinear
 			if !hib {
