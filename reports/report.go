@@ -222,10 +222,8 @@ func plotSpecs(models []*Model, opt ReportOptions) []plotSpec {
 		for _, m := range models {
 			ser := Series{Label: fmt.Sprintf("%s (%s)", m.Label, FormatParams(m.Parameters))}
 			for _, r := range rs {
-				if t, ok := m.Tasks[r.Key]; ok {
-					if mv, ok := t.Metric(r.Metric); ok {
-						ser.Points = append(ser.Points, Point{X: float64(r.Shots), Y: mv.Value, Err: mv.Stderr})
-					}
+				if mv, ok := m.Value(r.Key, r.Metric); ok {
+					ser.Points = append(ser.Points, Point{X: float64(r.Shots), Y: mv.Value, Err: mv.Stderr})
 				}
 			}
 			if len(ser.Points) > 0 {
@@ -261,10 +259,8 @@ func sortedPairs[V any](m map[[2]string]V) [][2]string {
 func scalingSeries(models []*Model, r RowKey, label string, opt ReportOptions) Series {
 	ser := Series{Label: label}
 	for _, m := range models {
-		if t, ok := m.Tasks[r.Key]; ok {
-			if mv, ok := t.Metric(r.Metric); ok {
-				ser.Points = append(ser.Points, Point{X: float64(m.Parameters), Y: mv.Value, Err: mv.Stderr})
-			}
+		if mv, ok := m.Value(r.Key, r.Metric); ok {
+			ser.Points = append(ser.Points, Point{X: float64(m.Parameters), Y: mv.Value, Err: mv.Stderr})
 		}
 	}
 	var names []string

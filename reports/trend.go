@@ -42,13 +42,24 @@ func AddTrends(t *Table, models []*Model, extrapolate []float64) {
 		}
 	}
 	rows := Rows(models)
-	for i, sf := range RowTrends(models, xs) {
-		if i >= len(t.Rows) {
+	trends := RowTrends(models, xs)
+	if len(t.rowKeys) != len(t.Rows) {
+		panic("reports: AddTrends on a table that is not a CombinedTable")
+	}
+	for ti, ri := range t.rowKeys {
+		if ri < 0 { // one seed's row
+			for range len(xs) + 1 {
+				t.Rows[ti] = append(t.Rows[ti], TextCell(""))
+			}
+			continue
+		}
+		if ri >= len(trends) {
 			panic("reports: AddTrends on a table that is not the CombinedTable of its models")
 		}
+		i, sf := ti, trends[ri]
 		if sf.NoTrend != "" {
 			c := TextCell("—")
-			c.Notes = []int{t.Note(rows[i].Key + " " + rows[i].Metric + ": " + sf.NoTrend)}
+			c.Notes = []int{t.Note(rows[ri].Key + " " + rows[ri].Metric + ": " + sf.NoTrend)}
 			t.Rows[i] = append(t.Rows[i], c)
 			for range xs {
 				t.Rows[i] = append(t.Rows[i], TextCell("—"))
@@ -60,7 +71,7 @@ func AddTrends(t *Table, models []*Model, extrapolate []float64) {
 			c := Cell{Text: FormatValue(q.Y), Numeric: true, Value: q.Y, Stderr: math.NaN()}
 			if q.Capped {
 				c.Notes = []int{t.Note(fmt.Sprintf("%s %s at %s: the trend gives %s, outside what %s can be; shown at its bound %s",
-					rows[i].Key, rows[i].Metric, FormatParams(int64(math.Round(q.X))), FormatValue(q.Raw), rows[i].Metric, FormatValue(q.Y)))}
+					rows[ri].Key, rows[ri].Metric, FormatParams(int64(math.Round(q.X))), FormatValue(q.Raw), rows[ri].Metric, FormatValue(q.Y)))}
 			}
 			t.Rows[i] = append(t.Rows[i], c)
 		}
