@@ -504,17 +504,20 @@ func downloadModel(ctx context.Context, client *hub.Client, spec string) (string
 }
 
 // suiteReference turns a suite's published numbers into a reports
-// reference table: one row per model, one column per "task/metric".
+// reference table named name: one row per model, one column per
+// "key/metric", the key the results key of the reference's task at its
+// shots (a 32-shot number is drawn next to the 32-shot results).
 func suiteReference(name string, refs []suite.Reference) (*reports.Reference, []reports.ReferenceColumn) {
 	ref := &reports.Reference{Name: name}
 	rowOf, colOf := map[string]int{}, map[string]int{}
 	var cols []reports.ReferenceColumn
 	for _, r := range refs {
-		c := r.Task + "/" + r.Metric
+		key := eval.ResultKey(r.Task, r.Shots)
+		c := key + "/" + r.Metric
 		if _, ok := colOf[c]; !ok {
 			colOf[c] = len(ref.Columns)
 			ref.Columns = append(ref.Columns, c)
-			cols = append(cols, reports.ReferenceColumn{Column: c, Key: r.Task, Metric: r.Metric, Scale: 1})
+			cols = append(cols, reports.ReferenceColumn{Column: c, Key: key, Metric: r.Metric, Scale: 1})
 			for i := range ref.Values {
 				ref.Values[i] = append(ref.Values[i], math.NaN())
 			}
@@ -532,6 +535,40 @@ func suiteReference(name string, refs []suite.Reference) (*reports.Reference, []
 		ref.Values[rowOf[r.Model]][colOf[c]] = r.Value
 	}
 	return ref, cols
+}
+
+// suiteReferences groups a suite's published numbers by their source
+// (the paper table or CSV each says it comes from), one reference table
+// per source named by it, so that a report labels each reference point
+// with where it comes from; numbers without a source are named after
+// the suite file.
+func suiteReferences(suiteName string, refs []suite.Reference) ([]*reports.Reference, []reports.ReferenceColumn) {
+	var order []string
+	bySource := map[string][]suite.Reference{}
+	for _, r := range refs {
+		src := r.Source
+		if src == "" {
+			src = "suite " + suiteName + " (no source given)"
+		}
+		if _, ok := bySource[src]; !ok {
+			order = append(order, src)
+		}
+		bySource[src] = append(bySource[src], r)
+	}
+	var out []*reports.Reference
+	var cols []reports.ReferenceColumn
+	seen := map[string]bool{}
+	for _, src := range order {
+		ref, cs := suiteReference(src, bySource[src])
+		out = append(out, ref)
+		for _, c := range cs {
+			if !seen[c.Column] {
+				seen[c.Column] = true
+				cols = append(cols, c)
+			}
+		}
+	}
+	return out, cols
 }
 
 // writeReferences writes a suite's published numbers as a reference CSV
@@ -567,8 +604,7 @@ func writeSuiteReport(p *runPlan, written []string, stderr io.Writer) error {
 	}
 	opt := reports.ReportOptions{Title: "kshot: " + p.suite, MaxSamples: 25}
 	if len(p.references) > 0 {
-		ref, cols := suiteReference(p.suite, p.references)
-		opt.References, opt.ReferenceColumns = []*reports.Reference{ref}, cols
+		opt.References, opt.ReferenceColumns = suiteReferences(p.suite, p.references)
 	}
 	rep, err := reports.WriteReport(filepath.Join(p.output, "report"), runs, opt)
 	if err != nil {
