@@ -16,6 +16,10 @@ type CombinedOptions struct {
 	// (acc, acc_norm, exact_match, …) as percentages with two decimals,
 	// as the GPT-2 and GPT-3 papers do.
 	Percent bool
+	// TaskNotes are remarks about tasks of the run plan (a zero-shot-only
+	// task a suite asked for k > 0, run at 0 shots), each a footnote on
+	// its task's first row.
+	TaskNotes []TaskNote
 }
 
 // RowKey identifies one row of a combined table: a task at one k and
@@ -71,6 +75,7 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 	for _, m := range models {
 		t.Header = append(t.Header, fmt.Sprintf("%s (%s)", m.Label, FormatParams(m.Parameters)))
 	}
+	lastTask := ""
 	for ri, rk := range Rows(models) {
 		arrow := "↓"
 		if rk.HigherIsBetter {
@@ -155,6 +160,14 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 		} else if len(hashes) > 1 && len(ndocs) == 1 && len(seedList) == 0 {
 			row[0].Notes = append(row[0].Notes, t.Note(fmt.Sprintf("%s: the prompts differ across models (task hashes differ; another few-shot seed?)", rk.Key)))
 		}
+		if rk.Task != lastTask {
+			for _, n := range opt.TaskNotes {
+				if n.Task == rk.Task {
+					row[0].Notes = append(row[0].Notes, t.Note(n.Text))
+				}
+			}
+		}
+		lastTask = rk.Task
 		markBest(row[3:], rk.HigherIsBetter)
 		t.Rows = append(t.Rows, row)
 		t.rowKeys = append(t.rowKeys, ri)

@@ -19,6 +19,9 @@ import (
 type ReportOptions struct {
 	Title   string // page title; "kshot report" when empty
 	Percent bool   // see CombinedOptions
+	// TaskNotes are footnotes about tasks of the run plan (see
+	// CombinedOptions).
+	TaskNotes []TaskNote
 	// Fit draws a trend on scaling plots: log-linear for higher-is-better
 	// metrics, a power law for lower-is-better ones (perplexity, loss).
 	Fit bool
@@ -68,7 +71,7 @@ func WriteReport(dir string, runs []*Run, opt ReportOptions) (*Report, error) {
 	for _, ref := range opt.References {
 		warnings = append(warnings, ref.Warnings...)
 	}
-	rep := &Report{Dir: dir, Models: models, Table: CombinedTable(models, CombinedOptions{Percent: opt.Percent})}
+	rep := &Report{Dir: dir, Models: models, Table: CombinedTable(models, CombinedOptions{Percent: opt.Percent, TaskNotes: opt.TaskNotes})}
 	if opt.Fit {
 		AddTrends(rep.Table, models, opt.Extrapolate)
 	}

@@ -111,8 +111,9 @@ type runPlan struct {
 	quiet      bool
 	references []suite.Reference
 	args       []string
-	api        apiFlags    // --model api:URL settings
-	plan       *suite.Plan // models × tasks × shots × seeds, checked by buildPlan
+	api        apiFlags        // --model api:URL settings
+	plan       *suite.Plan     // models × tasks × shots × seeds, checked by buildPlan
+	skipped    []suite.Skipped // suite tasks buildPlan left out for want of data
 }
 
 // parseShard parses "i/n".
@@ -282,6 +283,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, sk := range p.skipped { // a suite task without its data, left out before the run
+		fmt.Fprintln(stderr, "kshot:", sk)
+	}
 	for _, pt := range pts { // what a task left out of its data is never silent
 		for _, d := range tasks.Dropped(pt.task) {
 			fmt.Fprintf(stderr, "kshot: %s: %s\n", pt.task.Spec().Name, d)
@@ -329,6 +333,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	// finish is the end of the run: what was written, then why it stopped.
 	finish := func(err error) error {
 		where := resultsWhere(p.output, written)
+		if s := skippedSummary(p.skipped); s != "" {
+			fmt.Fprintln(stderr, "kshot:", s)
+		}
 		if where != "" {
 			fmt.Fprintln(stderr, "kshot: results are in", where)
 		}
@@ -391,7 +398,7 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 	}
 	if write && p.suite != "" && p.shards <= 1 && len(written) > 0 {
-		if err := writeSuiteReport(p, written, stderr); err != nil {
+		if err := writeSuiteReport(p, written, planNotes(pts), stderr); err != nil {
 			return finish(err)
 		}
 	}
@@ -596,13 +603,14 @@ func writeReferences(path string, ref *reports.Reference) error {
 	return eval.WriteFileAtomic(path, []byte(b.String()))
 }
 
-// writeSuiteReport writes OUT/report from the results files of this run.
-func writeSuiteReport(p *runPlan, written []string, stderr io.Writer) error {
+// writeSuiteReport writes OUT/report from the results files of this run,
+// with the plan's task notes as footnotes.
+func writeSuiteReport(p *runPlan, written []string, notes []reports.TaskNote, stderr io.Writer) error {
 	runs, err := reports.LoadRuns(written)
 	if err != nil {
 		return err
 	}
-	opt := reports.ReportOptions{Title: "kshot: " + p.suite, MaxSamples: 25}
+	opt := reports.ReportOptions{Title: "kshot: " + p.suite, MaxSamples: 25, TaskNotes: notes}
 	if len(p.references) > 0 {
 		opt.References, opt.ReferenceColumns = suiteReferences(p.suite, p.references)
 	}
