@@ -89,7 +89,7 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 		var seedRows [][]Cell // one row per seed of any model, below the mean
 		var seedList []uint64
 		for _, m := range models {
-			if st, ok := m.SeedStat(rk.Key, rk.Metric); ok {
+			if st, ok := m.SeedStat(rk.Key, rk.Metric); ok && !st.Same() {
 				for _, sd := range st.Seeds {
 					if !slices.Contains(seedList, sd) {
 						seedList = append(seedList, sd)
@@ -120,13 +120,16 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 			hashes[tr.Hash] = true
 			ndocs[tr.NDocs] = true
 			var c Cell
-			if st, ok := m.SeedStat(rk.Key, rk.Metric); ok {
-				c = seedCell(st, mv, opt.Percent && percentable(mv))
-				seeds := make([]string, len(st.Seeds))
-				for i, sd := range st.Seeds {
-					seeds[i] = fmt.Sprint(sd)
+			st, seeded := m.SeedStat(rk.Key, rk.Metric)
+			if seeded && st.Same() {
+				c = valueCell(mv, opt.Percent && percentable(mv))
+				c.Notes = append(c.Notes, t.Note(fmt.Sprintf("the same value at each of the seeds %s", seedNames(st.Seeds))))
+				for i := range seedRows {
+					seedRows[i] = append(seedRows[i], TextCell(""))
 				}
-				c.Notes = append(c.Notes, t.Note(fmt.Sprintf("mean ± standard deviation (n−1) across the %d seeds %s; each seed's value ± its standard error is in the rows below", len(st.Seeds), strings.Join(seeds, ", "))))
+			} else if seeded {
+				c = seedCell(st, mv, opt.Percent && percentable(mv))
+				c.Notes = append(c.Notes, t.Note(fmt.Sprintf("mean ± standard deviation (n−1) across the %d seeds %s; each seed's value ± its standard error is in the rows below", len(st.Seeds), seedNames(st.Seeds))))
 				for i, sd := range seedList {
 					cell := TextCell("—")
 					cell.Numeric = true
@@ -177,6 +180,15 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 		}
 	}
 	return t
+}
+
+// seedNames writes seeds as "1, 2, 3".
+func seedNames(seeds []uint64) string {
+	s := make([]string, len(seeds))
+	for i, sd := range seeds {
+		s[i] = fmt.Sprint(sd)
+	}
+	return strings.Join(s, ", ")
 }
 
 // seedCell formats a mean across seeds: "mean ± sd" (the spread across

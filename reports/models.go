@@ -66,6 +66,17 @@ func (m *Model) SeedStat(key, metric string) (SeedStat, bool) {
 	return st, true
 }
 
+// Same reports whether every seed gave the same value (a zero-shot
+// prompt draws no examples, so its seeds agree).
+func (st SeedStat) Same() bool {
+	for _, v := range st.Values {
+		if v != st.Values[0] {
+			return false
+		}
+	}
+	return true
+}
+
 // SeedList returns the seeds of m's tasks with several seeds, sorted
 // and comma-separated ("" when none has).
 func (m *Model) SeedList() string {
@@ -87,8 +98,8 @@ func (m *Model) SeedList() string {
 
 // Value returns what tables and plots show for key and metric: the mean
 // across seeds (Stderr NaN: the spread across seeds is SeedStat's SD,
-// not a standard error) when key has several seeds, else the task's own
-// value and standard error.
+// not a standard error) when key has several seeds that disagree, else
+// the task's own value and standard error.
 func (m *Model) Value(key, metric string) (MetricValue, bool) {
 	t, ok := m.Tasks[key]
 	if !ok {
@@ -98,7 +109,7 @@ func (m *Model) Value(key, metric string) (MetricValue, bool) {
 	if !ok {
 		return mv, false
 	}
-	if st, ok := m.SeedStat(key, metric); ok {
+	if st, ok := m.SeedStat(key, metric); ok && !st.Same() {
 		mv.Value, mv.Stderr = st.Mean, math.NaN()
 	}
 	return mv, true

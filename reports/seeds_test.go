@@ -20,7 +20,7 @@ func TestSeedsMeanSD(t *testing.T) {
 	for i, ones := range []int{2, 3, 4} {
 		seed := uint64(i + 1)
 		paths = append(paths, writeTestRun(t, filepath.Join(dir, fmt.Sprintf("seed-%d", seed)), testModel{Name: "small", Params: 1e6, Fingerprint: "fa", Seed: seed},
-			binaryTask("winograd", "1.0", 1, "acc", true, outcomes(4, ones))))
+			binaryTask("winograd", "1.0", 1, "acc", true, outcomes(4, ones)), binaryTask("copa", "1.0", 0, "acc", true, outcomes(4, 1))))
 	}
 	runs, err := LoadRuns(paths)
 	if err != nil {
@@ -53,11 +53,15 @@ func TestSeedsMeanSD(t *testing.T) {
 	}
 	s := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"│ winograd │ 1 │ acc ↑ │ 0.7500 ± 0.2500 [1] [2] │",
+		"│ winograd │ 1 │ acc ↑ │ 0.7500 ± 0.2500 [3] [2] │",
 		"│ │ │ seed 1 │ 0.5000 ± 0.2887 │",
 		"│ │ │ seed 2 │ 0.7500 ± 0.2500 │",
 		"│ │ │ seed 3 │ 1.0000 ± 0.0000 │",
-		"[1] mean ± standard deviation (n−1) across the 3 seeds 1, 2, 3; each seed's value ± its standard error is in the rows below",
+		"mean ± standard deviation (n−1) across the 3 seeds 1, 2, 3; each seed's value ± its standard error is in the rows below",
+		// copa 0-shot: 1 of 4 at every seed, shown once with its standard
+		// error √(0.25·0.75/3) = 0.25.
+		"│ copa │ 0 │ acc ↑ │ 0.2500 ± 0.2500 [1] [2] │\n│ winograd │",
+		"the same value at each of the seeds 1, 2, 3",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("table.txt lacks %q:\n%s", want, s)

@@ -27,8 +27,8 @@ func TestSuiteRunSeedsSkipsAndNotes(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	suiteFile := filepath.Join(t.TempDir(), "s.yaml")
-	src := "name: s\nmodels: [" + small + ", " + large + "]\ntasks: [lambada_openai, synth_arithmetic, cbt_cn]\n" +
-		"shots: [0, 1]\nseeds: [1, 2]\nlimit: 4\ndata_dir: " + data + "\noutput: " + out + "\n"
+	src := "name: s\nmodels: [" + small + ", " + large + "]\ntasks: [lambada_openai, arc_easy, cbt_cn]\n" +
+		"shots: [0, 1]\nseeds: [1, 2]\nlimit: 5\ndata_dir: " + data + "\noutput: " + out + "\n"
 	if err := os.WriteFile(suiteFile, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
