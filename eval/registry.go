@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/kshot-eval/kshot/eval/sacrebleu"
+	"math"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/kshot-eval/kshot/eval/sacrebleu"
 	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
@@ -110,6 +111,52 @@ func LookupMetric(name string) (MetricDef, error) {
 		return MetricDef{}, &UnknownMetricError{Name: name, Suggest: closestName(name, MetricNames())}
 	}
 	return d, nil
+}
+
+// Range is the interval a metric's value lies in, Lo ≤ v ≤ Hi (Hi is
+// +Inf when unbounded above). The zero Range means the range is not known.
+type Range struct{ Lo, Hi float64 }
+
+// Known reports whether r is a range (not the zero Range).
+func (r Range) Known() bool { return r.Lo < r.Hi }
+
+// Clamp returns v moved into r, and whether it had to be moved; v is
+// returned unchanged when r is not known.
+func (r Range) Clamp(v float64) (float64, bool) {
+	switch {
+	case !r.Known() || math.IsNaN(v):
+		return v, false
+	case v < r.Lo:
+		return r.Lo, true
+	case v > r.Hi:
+		return r.Hi, true
+	}
+	return v, false
+}
+
+// metricRanges are the ranges of the registered metrics: every mean
+// kshot's tasks report is a fraction of documents or a per-document score
+// in [0, 1] (eval/textscore reports F1 and EM as fractions), perplexities
+// are at least 1, bits per byte and TER at least 0, BLEU and chrF are
+// 0–100, the Matthews correlation is in [−1, 1].
+var metricRanges = map[string]Range{
+	"perplexity": {1, math.Inf(1)}, "word_perplexity": {1, math.Inf(1)}, "byte_perplexity": {1, math.Inf(1)},
+	"bits_per_byte": {0, math.Inf(1)}, "ter": {0, math.Inf(1)},
+	"bleu": {0, 100}, "chrf": {0, 100},
+	"oracle_mcc": {-1, 1},
+}
+
+// MetricRange returns the range of the registered metric name: [0, 1]
+// for a registered mean or a corpus fraction, the metric's own otherwise,
+// and the zero Range for a name it does not know.
+func MetricRange(name string) Range {
+	if r, ok := metricRanges[name]; ok {
+		return r
+	}
+	if _, err := LookupMetric(name); err == nil {
+		return Range{0, 1}
+	}
+	return Range{}
 }
 
 // BuildMetric rebuilds a metric as a results file describes it: its name,

@@ -158,3 +158,29 @@ func TestEvaluateEmptyTask(t *testing.T) {
 		t.Errorf("shard metric %+v", m)
 	}
 }
+
+// TestMetricRange checks the ranges trends are held to: every registered
+// metric has one, fractions in [0, 1], perplexities at least 1 (the
+// exponential of a non-negative mean negative log-likelihood), BLEU and
+// chrF 0–100 (sacreBLEU's scale).
+func TestMetricRange(t *testing.T) {
+	inf := math.Inf(1)
+	for _, c := range []struct {
+		name string
+		want Range
+	}{{"acc", Range{0, 1}}, {"exact_match", Range{0, 1}}, {"f1a", Range{0, 1}}, {"perplexity", Range{1, inf}},
+		{"word_perplexity", Range{1, inf}}, {"bits_per_byte", Range{0, inf}}, {"bleu", Range{0, 100}},
+		{"oracle_mcc", Range{-1, 1}}, {"no_such_metric", Range{}}} {
+		if got := MetricRange(c.name); got != c.want {
+			t.Errorf("MetricRange(%s) = %v, want %v", c.name, got, c.want)
+		}
+	}
+	for _, n := range MetricNames() {
+		if !MetricRange(n).Known() {
+			t.Errorf("metric %s has no range", n)
+		}
+	}
+	if v, capped := (Range{0, 1}).Clamp(1.2); v != 1 || !capped {
+		t.Errorf("Clamp(1.2) = %g, %v", v, capped)
+	}
+}

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,6 +16,10 @@ type CombinedOptions struct {
 	// (acc, acc_norm, exact_match, …) as percentages with two decimals,
 	// as the GPT-2 and GPT-3 papers do.
 	Percent bool
+	// TaskNotes are remarks about tasks of the run plan (a zero-shot-only
+	// task a suite asked for k > 0, run at 0 shots), each a footnote on
+	// its task's first row.
+	TaskNotes []TaskNote
 }
 
 // RowKey identifies one row of a combined table: a task at one k and
@@ -70,7 +75,8 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 	for _, m := range models {
 		t.Header = append(t.Header, fmt.Sprintf("%s (%s)", m.Label, FormatParams(m.Parameters)))
 	}
-	for _, rk := range Rows(models) {
+	lastTask := ""
+	for ri, rk := range Rows(models) {
 		arrow := "↓"
 		if rk.HigherIsBetter {
 			arrow = "↑"
@@ -80,6 +86,21 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 		versions := map[string][]string{}
 		hashes := map[string]bool{}
 		ndocs := map[int]bool{}
+		var seedRows [][]Cell // one row per seed of any model, below the mean
+		var seedList []uint64
+		for _, m := range models {
+			if st, ok := m.SeedStat(rk.Key, rk.Metric); ok && !st.Same() {
+				for _, sd := range st.Seeds {
+					if !slices.Contains(seedList, sd) {
+						seedList = append(seedList, sd)
+					}
+				}
+			}
+		}
+		slices.Sort(seedList)
+		for _, sd := range seedList {
+			seedRows = append(seedRows, []Cell{TextCell(""), TextCell(""), TextCell(fmt.Sprintf("  seed %d", sd))})
+		}
 		for _, m := range models {
 			tr, ok := m.Tasks[rk.Key]
 			mv, has := MetricValue{}, false
@@ -90,12 +111,41 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 				c := TextCell("—")
 				c.Numeric = true
 				row = append(row, c)
+				for i := range seedRows {
+					seedRows[i] = append(seedRows[i], c)
+				}
 				continue
 			}
 			versions[tr.Version] = append(versions[tr.Version], m.Label)
 			hashes[tr.Hash] = true
 			ndocs[tr.NDocs] = true
-			c := valueCell(mv, opt.Percent && percentable(mv))
+			var c Cell
+			st, seeded := m.SeedStat(rk.Key, rk.Metric)
+			if seeded && st.Same() {
+				c = valueCell(mv, opt.Percent && percentable(mv))
+				c.Notes = append(c.Notes, t.Note(fmt.Sprintf("the same value at each of the seeds %s", seedNames(st.Seeds))))
+				for i := range seedRows {
+					seedRows[i] = append(seedRows[i], TextCell(""))
+				}
+			} else if seeded {
+				c = seedCell(st, mv, opt.Percent && percentable(mv))
+				c.Notes = append(c.Notes, t.Note(fmt.Sprintf("mean ± standard deviation (n−1) across the %d seeds %s; each seed's value ± its standard error is in the rows below", len(st.Seeds), seedNames(st.Seeds))))
+				for i, sd := range seedList {
+					cell := TextCell("—")
+					cell.Numeric = true
+					for _, r := range m.Seeds[rk.Key] {
+						if smv, ok := r.Task.Metric(rk.Metric); ok && r.Seed == sd {
+							cell = valueCell(smv, opt.Percent && percentable(smv))
+						}
+					}
+					seedRows[i] = append(seedRows[i], cell)
+				}
+			} else {
+				c = valueCell(mv, opt.Percent && percentable(mv))
+				for i := range seedRows {
+					seedRows[i] = append(seedRows[i], TextCell(""))
+				}
+			}
 			if tr.NTotal > 0 && tr.NDocs < tr.NTotal {
 				c.Notes = append(c.Notes, t.Note(fmt.Sprintf("evaluated on %d of %d documents (--limit)", tr.NDocs, tr.NTotal)))
 			}
@@ -110,13 +160,45 @@ func CombinedTable(models []*Model, opt CombinedOptions) *Table {
 				parts = append(parts, fmt.Sprintf("%s: %s", versionName(v), strings.Join(versions[v], ", ")))
 			}
 			row[0].Notes = append(row[0].Notes, t.Note(fmt.Sprintf("%s: the models ran different task versions (%s); their values are not comparable", rk.Key, strings.Join(parts, "; "))))
-		} else if len(hashes) > 1 && len(ndocs) == 1 {
+		} else if len(hashes) > 1 && len(ndocs) == 1 && len(seedList) == 0 {
 			row[0].Notes = append(row[0].Notes, t.Note(fmt.Sprintf("%s: the prompts differ across models (task hashes differ; another few-shot seed?)", rk.Key)))
 		}
+		if rk.Task != lastTask {
+			for _, n := range opt.TaskNotes {
+				if n.Task == rk.Task {
+					row[0].Notes = append(row[0].Notes, t.Note(n.Text))
+				}
+			}
+		}
+		lastTask = rk.Task
 		markBest(row[3:], rk.HigherIsBetter)
 		t.Rows = append(t.Rows, row)
+		t.rowKeys = append(t.rowKeys, ri)
+		for _, sr := range seedRows {
+			t.Rows = append(t.Rows, sr)
+			t.rowKeys = append(t.rowKeys, -1)
+		}
 	}
 	return t
+}
+
+// seedNames writes seeds as "1, 2, 3".
+func seedNames(seeds []uint64) string {
+	s := make([]string, len(seeds))
+	for i, sd := range seeds {
+		s[i] = fmt.Sprint(sd)
+	}
+	return strings.Join(s, ", ")
+}
+
+// seedCell formats a mean across seeds: "mean ± sd" (the spread across
+// seeds, not a standard error); Stderr is NaN so that CSV and LaTeX do
+// not take the spread for one.
+func seedCell(st SeedStat, mv MetricValue, percent bool) Cell {
+	mv.Value, mv.Stderr = st.Mean, st.SD
+	c := valueCell(mv, percent)
+	c.Stderr = math.NaN()
+	return c
 }
 
 func versionName(v string) string {

@@ -194,7 +194,7 @@ code{font-size:.9em}
 {{range .Plots}}<figure>
 {{.SVG}}
 <figcaption>{{.Title}}{{range .Files}} · {{.}}{{end}}
-{{range .Fits}}<br>{{.Label}}: {{.Fit}} (R² {{printf "%.3f" .Fit.R2}}){{range .Predictions}}; at {{paramsf .X}}: {{value .Y}}{{end}}{{end}}
+{{range .Fits}}<br>{{.Label}}: {{if .NoTrend}}{{.NoTrend}}{{else}}{{.Fit}} (R² {{printf "%.3f" .Fit.R2}}){{range .Predictions}}; at {{paramsf .X}}: {{.}}{{end}}{{end}}{{end}}
 {{range .Notes}}<br><i>{{.}}</i>{{end}}</figcaption>
 </figure>
 {{end}}</div>

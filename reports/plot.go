@@ -7,7 +7,9 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 
+	"github.com/kshot-eval/kshot/eval"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -114,11 +116,67 @@ func (f Fit) String() string {
 	return "no fit"
 }
 
-// SeriesFit is the trend fitted to one series and its extrapolations.
+// SeriesFit is the trend fitted to one series and its extrapolations, or
+// why there is none.
 type SeriesFit struct {
 	Label       string
 	Fit         Fit
-	Predictions []Point // at ScalingPlot.Extrapolate; Err is NaN
+	Predictions []Prediction // at ScalingPlot.Extrapolate
+	// NoTrend, when set, says in words why no trend was fitted (Fit and
+	// Predictions are then empty).
+	NoTrend string
+}
+
+// Prediction is a trend's value at a parameter count, kept inside the
+// metric's range: an accuracy never past [0, 1], a perplexity never
+// below 1.
+type Prediction struct {
+	X, Y float64
+	// Raw is the trend's own value; Capped is set when it lay outside the
+	// metric's range and Y is the bound.
+	Raw    float64
+	Capped bool
+}
+
+// String writes the prediction with, when capped, the trend's own value.
+func (p Prediction) String() string {
+	if p.Capped {
+		return fmt.Sprintf("%s (capped; the trend gives %s)", FormatValue(p.Y), FormatValue(p.Raw))
+	}
+	return FormatValue(p.Y)
+}
+
+// fitSeries fits kind to pts (usable points, sorted by X) and predicts
+// at extrapolate, keeping predictions inside rng; a series that cannot be
+// fitted gets NoTrend.
+func fitSeries(label string, kind FitKind, pts []Point, extrapolate []float64, rng eval.Range) SeriesFit {
+	sf := SeriesFit{Label: label}
+	fit, err := FitTrend(kind, pts)
+	switch {
+	case errors.Is(err, ErrTooFewPoints):
+		sizes := map[float64]bool{}
+		for _, p := range pts {
+			sizes[p.X] = true
+		}
+		if len(sizes) == 0 {
+			sf.NoTrend = "no trend: no model has a value with a parameter count"
+		} else {
+			sf.NoTrend = fmt.Sprintf("no trend: only one model size (%s) has a value, and a trend needs at least two", FormatParams(int64(pts[0].X)))
+		}
+		return sf
+	case err != nil:
+		sf.NoTrend = fmt.Sprintf("no trend: %v", strings.TrimPrefix(err.Error(), "reports: "))
+		return sf
+	}
+	sf.Fit = fit
+	for _, x := range extrapolate {
+		if x > 0 {
+			raw := fit.Predict(x)
+			y, capped := rng.Clamp(raw)
+			sf.Predictions = append(sf.Predictions, Prediction{X: x, Y: y, Raw: raw, Capped: capped})
+		}
+	}
+	return sf
 }
 
 // ScalingPlot is a metric against parameter count on a log x axis.
@@ -129,6 +187,9 @@ type ScalingPlot struct {
 	Fit            FitKind   // FitNone: no trend lines
 	Extrapolate    []float64 // parameter counts to extend the trend to
 	LogY           bool      // log y axis (perplexity)
+	// Range is the metric's range (eval.MetricRange): trends and
+	// extrapolations are drawn and predicted inside it.
+	Range eval.Range
 }
 
 // palette is Tableau 10, readable in colour and distinguishable in grey.
@@ -140,8 +201,10 @@ var palette = []color.RGBA{
 
 var glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
 
-// Plot builds the plot and fits the trends. Points with X ≤ 0 (unknown
-// parameter count) or a non-finite Y are left out with a warning.
+// Plot builds the plot and fits the trends (one SeriesFit per series when
+// Fit is set, with NoTrend saying why a series has none). Points with X ≤
+// 0 (unknown parameter count) or a non-finite Y are left out with a
+// warning.
 func (s *ScalingPlot) Plot() (*plot.Plot, []SeriesFit, []string, error) {
 	p := plot.New()
 	p.Title.Text = s.Title
@@ -206,27 +269,23 @@ func (s *ScalingPlot) Plot() (*plot.Plot, []SeriesFit, []string, error) {
 			p.Legend.Add(label, sc)
 			entries++
 		}
-		if s.Fit == FitNone || len(pts) == 0 {
+		if s.Fit == FitNone {
 			continue
 		}
-		fit, err := FitTrend(s.Fit, pts)
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("%s: no trend: %v", ser.Label, err))
-			continue
-		}
-		sf := SeriesFit{Label: ser.Label, Fit: fit}
-		lo, hi := pts[0].X, pts[len(pts)-1].X
-		for _, x := range s.Extrapolate {
-			if x > 0 {
-				sf.Predictions = append(sf.Predictions, Point{X: x, Y: fit.Predict(x), Err: math.NaN()})
-				lo, hi = math.Min(lo, x), math.Max(hi, x)
-			}
-		}
+		sf := fitSeries(ser.Label, s.Fit, pts, s.Extrapolate, s.Range)
 		fits = append(fits, sf)
+		if sf.NoTrend != "" {
+			continue
+		}
+		lo, hi := pts[0].X, pts[len(pts)-1].X
+		for _, q := range sf.Predictions {
+			lo, hi = math.Min(lo, q.X), math.Max(hi, q.X)
+		}
 		curve := make(plotter.XYs, 64)
 		for k := range curve {
 			x := lo * math.Pow(hi/lo, float64(k)/float64(len(curve)-1))
-			curve[k].X, curve[k].Y = x, fit.Predict(x)
+			curve[k].X = x
+			curve[k].Y, _ = s.Range.Clamp(sf.Fit.Predict(x))
 		}
 		if s.LogY && !allPositive(curve) {
 			warnings = append(warnings, fmt.Sprintf("%s: the trend leaves the log axis; not drawn", ser.Label))
@@ -239,8 +298,12 @@ func (s *ScalingPlot) Plot() (*plot.Plot, []SeriesFit, []string, error) {
 		fl.Color, fl.Width, fl.Dashes = col, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(fl)
 		fitLegend = fl
-		if len(sf.Predictions) > 0 && (!s.LogY || allPositive(xys(sf.Predictions))) {
-			sc, err := plotter.NewScatter(xys(sf.Predictions))
+		pred := make(plotter.XYs, len(sf.Predictions))
+		for k, q := range sf.Predictions {
+			pred[k].X, pred[k].Y = q.X, q.Y
+		}
+		if len(pred) > 0 && (!s.LogY || allPositive(pred)) {
+			sc, err := plotter.NewScatter(pred)
 			if err != nil {
 				return nil, nil, nil, err
 			}
@@ -324,57 +387,6 @@ func errorBars(pts []Point, logY bool) (*plotter.YErrorBars, error) {
 		return nil, nil
 	}
 	return plotter.NewYErrorBars(e)
-}
-
-// paramTicks are plot.LogTicks labelled as parameter counts (1M, 10M, 1B).
-type paramTicks struct{}
-
-func (paramTicks) Ticks(min, max float64) []plot.Tick {
-	return relabel(plot.LogTicks{Prec: -1}.Ticks(min, max), func(v float64) string { return FormatParams(int64(math.Round(v))) })
-}
-
-// valueTicks are plot.LogTicks with short labels (0.01, 100, 1e6).
-type valueTicks struct{}
-
-func (valueTicks) Ticks(min, max float64) []plot.Tick {
-	return relabel(plot.LogTicks{Prec: -1}.Ticks(min, max), func(v float64) string {
-		e := int(math.Round(math.Log10(v)))
-		if e >= 6 || e <= -4 {
-			return fmt.Sprintf("1e%d", e)
-		}
-		return strconvG(math.Pow10(e))
-	})
-}
-
-func strconvG(v float64) string { return fmt.Sprintf("%g", v) }
-
-// relabel renames the labelled (decade) ticks with label and, when more
-// than seven decades are labelled, keeps only every n-th label.
-func relabel(ticks []plot.Tick, label func(float64) string) []plot.Tick {
-	n := 0
-	for _, t := range ticks {
-		if t.Label != "" {
-			n++
-		}
-	}
-	every := (n + 6) / 7
-	k := 0
-	out := ticks[:0]
-	for _, t := range ticks {
-		if t.Label == "" {
-			if every == 1 {
-				out = append(out, t) // minor ticks only when every decade is labelled
-			}
-			continue
-		}
-		t.Label = ""
-		if k%every == 0 {
-			t.Label = label(t.Value)
-		}
-		k++
-		out = append(out, t)
-	}
-	return out
 }
 
 // placeLegend puts the legend in the top left or right corner, clear of

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -260,14 +261,94 @@ func TestScalingPlotBadPoints(t *testing.T) {
 	}
 	// a: two points left out, a power law through (2e6, 30), (4e6, 20):
 	// B = log(20/30)/log 2 = −0.585.
-	if len(fits) != 1 || !near(fits[0].Fit.B, math.Log(20.0/30)/math.Log(2), 1e-12) {
+	if len(fits) != 2 || !near(fits[0].Fit.B, math.Log(20.0/30)/math.Log(2), 1e-12) {
 		t.Errorf("fits = %+v", fits)
 	}
 	w := strings.Join(warnings, "\n")
-	if !strings.Contains(w, "a: 2 point(s)") || !strings.Contains(w, "b: no trend") {
+	if !strings.Contains(w, "a: 2 point(s)") || strings.Contains(w, "no trend") {
 		t.Errorf("warnings = %q", warnings)
+	}
+	if len(fits) != 2 || fits[1].Label != "b" || fits[1].NoTrend != "no trend: only one model size (1M) has a value, and a trend needs at least two" {
+		t.Errorf("fits = %+v", fits)
 	}
 	if _, _, _, err := (&ScalingPlot{Series: []Series{{Label: "x", Points: []Point{{0, 1, 0}}}}}).Plot(); err == nil {
 		t.Error("a plot without any parameter count was drawn")
+	}
+}
+
+// labels returns the labels of the ticks inside [min, max].
+func labels(ticks []plot.Tick, min, max float64) []string {
+	var out []string
+	for _, t := range ticks {
+		if t.Label != "" && t.Value >= min && t.Value <= max {
+			out = append(out, t.Label)
+		}
+	}
+	return out
+}
+
+// TestLogTicksInsideOneDecade checks that a log axis gets at least two
+// labelled ticks whatever its range, with the labels worked out by hand
+// from logTicks' rule (decades; else 1, 2, 5 × 10^e; else 1…9 × 10^e).
+func TestLogTicksInsideOneDecade(t *testing.T) {
+	cases := []struct {
+		name     string
+		ticker   plot.Ticker
+		min, max float64
+		want     string
+	}{
+		// Perplexities 20 to 45: of 1, 2, 5 × 10 only 20 is inside; of
+		// 1…9 × 10: 20, 30, 40.
+		{"perplexity 20–45", valueTicks{}, 20, 45, "20 30 40"},
+		// Two models, 124M and 355M, with the plot's margin of 1.6:
+		// 77.5M to 568M holds 100M, 200M, 500M.
+		{"two models", paramTicks{}, 124e6 / 1.6, 355e6 * 1.6, "100M 200M 500M"},
+		// Bits per byte 0.9 to 1.2: 1 only of 1, 2, 5; 0.9 and 1 of 1…9.
+		{"bits per byte", valueTicks{}, 0.9, 1.2, "0.9 1"},
+		// Two decades inside: the decades, as before.
+		{"ladder 22K–2.2M", paramTicks{}, 35e3 / 1.6, 1.4e6 * 1.6, "100K 1M"},
+		{"five decades", paramTicks{}, 1e6, 2e9, "1M 10M 100M 1B"},
+		// 1.2B to 1.8B: no multiple of a decade inside; the round values
+		// of plot.DefaultTicks, steps of 0.3B, with their decimals.
+		{"1.2B–1.8B", paramTicks{}, 1.2e9, 1.8e9, "1.2B 1.5B 1.8B"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := labels(c.ticker.Ticks(c.min, c.max), c.min, c.max)
+			if strings.Join(got, " ") != c.want {
+				t.Errorf("labels %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestScalingPlotTicksInsideOneDecade draws the case of the main job's
+// perplexity plot: two models, values inside one decade on a log y axis.
+// Both axes carry labels inside their range, and the SVG shows them.
+func TestScalingPlotTicksInsideOneDecade(t *testing.T) {
+	sp := &ScalingPlot{Title: "perplexity against model size", YLabel: "perplexity", LogY: true,
+		Series: []Series{{Label: "wikitext2", Points: []Point{{124e6, 30, math.NaN()}, {355e6, 20, math.NaN()}}}}}
+	p, _, _, err := sp.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// y: 20 to 30 raised by headroom (one legend entry: 30·1.5^0.18 =
+	// 32.3): 20 and 30. x: 124M/1.6 to 355M·1.6: 100M, 200M, 500M.
+	if !near(p.Y.Min, 20, 1e-9) || !near(p.Y.Max, 30*math.Pow(1.5, 0.18), 1e-9) {
+		t.Fatalf("y range [%g, %g]", p.Y.Min, p.Y.Max)
+	}
+	y := labels(p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max), p.Y.Min, p.Y.Max)
+	x := labels(p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max), p.X.Min, p.X.Max)
+	if strings.Join(y, " ") != "20 30" || strings.Join(x, " ") != "100M 200M 500M" {
+		t.Errorf("y labels %q, x labels %q", y, x)
+	}
+	var b bytes.Buffer
+	if err := WritePlot(&b, p, "svg", 4*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">20<", ">30<", ">100M<", ">200M<", ">500M<"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("svg lacks the tick label %q", want)
+		}
 	}
 }

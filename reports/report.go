@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kshot-eval/kshot/eval"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -18,6 +19,9 @@ import (
 type ReportOptions struct {
 	Title   string // page title; "kshot report" when empty
 	Percent bool   // see CombinedOptions
+	// TaskNotes are footnotes about tasks of the run plan (see
+	// CombinedOptions).
+	TaskNotes []TaskNote
 	// Fit draws a trend on scaling plots: log-linear for higher-is-better
 	// metrics, a power law for lower-is-better ones (perplexity, loss).
 	Fit bool
@@ -67,7 +71,10 @@ func WriteReport(dir string, runs []*Run, opt ReportOptions) (*Report, error) {
 	for _, ref := range opt.References {
 		warnings = append(warnings, ref.Warnings...)
 	}
-	rep := &Report{Dir: dir, Models: models, Table: CombinedTable(models, CombinedOptions{Percent: opt.Percent})}
+	rep := &Report{Dir: dir, Models: models, Table: CombinedTable(models, CombinedOptions{Percent: opt.Percent, TaskNotes: opt.TaskNotes})}
+	if opt.Fit {
+		AddTrends(rep.Table, models, opt.Extrapolate)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return nil, err
 	}
@@ -175,7 +182,7 @@ func plotSpecs(models []*Model, opt ReportOptions) []plotSpec {
 	}
 	scaling := func(title string, hib bool, metric string, series []Series) plotSpec {
 		sp := &ScalingPlot{Title: title, YLabel: metric, HigherIsBetter: hib, Series: series,
-			LogY: !hib && strings.Contains(metric, "perplexity"), Extrapolate: opt.Extrapolate}
+			LogY: !hib && strings.Contains(metric, "perplexity"), Extrapolate: opt.Extrapolate, Range: eval.MetricRange(metric)}
 		if opt.Fit {
 			sp.Fit = FitLogLinear
 			if !hib {
@@ -218,10 +225,8 @@ func plotSpecs(models []*Model, opt ReportOptions) []plotSpec {
 		for _, m := range models {
 			ser := Series{Label: fmt.Sprintf("%s (%s)", m.Label, FormatParams(m.Parameters))}
 			for _, r := range rs {
-				if t, ok := m.Tasks[r.Key]; ok {
-					if mv, ok := t.Metric(r.Metric); ok {
-						ser.Points = append(ser.Points, Point{X: float64(r.Shots), Y: mv.Value, Err: mv.Stderr})
-					}
+				if mv, ok := m.Value(r.Key, r.Metric); ok {
+					ser.Points = append(ser.Points, Point{X: float64(r.Shots), Y: mv.Value, Err: mv.Stderr})
 				}
 			}
 			if len(ser.Points) > 0 {
@@ -257,10 +262,8 @@ func sortedPairs[V any](m map[[2]string]V) [][2]string {
 func scalingSeries(models []*Model, r RowKey, label string, opt ReportOptions) Series {
 	ser := Series{Label: label}
 	for _, m := range models {
-		if t, ok := m.Tasks[r.Key]; ok {
-			if mv, ok := t.Metric(r.Metric); ok {
-				ser.Points = append(ser.Points, Point{X: float64(m.Parameters), Y: mv.Value, Err: mv.Stderr})
-			}
+		if mv, ok := m.Value(r.Key, r.Metric); ok {
+			ser.Points = append(ser.Points, Point{X: float64(m.Parameters), Y: mv.Value, Err: mv.Stderr})
 		}
 	}
 	var names []string

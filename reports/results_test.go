@@ -72,3 +72,29 @@ func TestFormatParams(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadRunsSkipsReportCopies checks that a run output directory with
+// its report inside (a suite's OUT/report) is read once: the report's
+// data/ copies are left out, and the report alone still reads.
+func TestLoadRunsSkipsReportCopies(t *testing.T) {
+	out := t.TempDir()
+	a := writeTestRun(t, out, testModel{Name: "small", Params: 1e6, Fingerprint: "fa"}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0}))
+	b := writeTestRun(t, out, testModel{Name: "large", Params: 8e6, Fingerprint: "fb"}, binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 1}))
+	runs, err := LoadRuns([]string{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteReport(filepath.Join(out, "report"), runs, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{out, filepath.Join(out, "report")} {
+		runs, err := LoadRuns([]string{dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, warnings := MergeRuns(runs)
+		if len(runs) != 2 || len(warnings) != 0 {
+			t.Errorf("%s: %d runs (want 2), warnings %q", dir, len(runs), warnings)
+		}
+	}
+}

@@ -20,6 +20,10 @@ type Table struct {
 	Header []string
 	Rows   [][]Cell
 	Notes  []string // footnotes; Cell.Notes holds 1-based indices into it
+
+	// rowKeys maps a CombinedTable's rows to their index in Rows(models),
+	// −1 for a row of one seed's values (see AddTrends).
+	rowKeys []int
 }
 
 // Cell is one table cell.

@@ -70,7 +70,8 @@ func preferredDataFile(task string, o Options, what string, forms ...dataForm) (
 		for i, f := range forms {
 			rels[i] = f.rel
 		}
-		return "", "", fmt.Errorf("task %s: %s not found in data directory %s (expected %s); pass --data %s=PATH", task, what, dir, strings.Join(rels, " or "), task)
+		return "", "", &MissingDataError{Task: task, What: what, Files: rels, Dir: dir,
+			msg: fmt.Sprintf("task %s: %s not found in data directory %s (expected %s); pass --data %s=PATH", task, what, dir, strings.Join(rels, " or "), task)}
 	}
 	p := filepath.Join(dir, present[0].rel)
 	if err := CheckDataFile(p); err != nil {

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -242,7 +243,12 @@ func dataFiles(task string, opts Options, rel, what string, src hub.Dataset) ([]
 	}
 	paths, herr := opts.Hub.Dataset(ctx, src)
 	if herr != nil {
-		return nil, fmt.Errorf("%w; fetching %s from the Hugging Face Hub failed too: %v", err, src, herr)
+		msg := fmt.Sprintf("%v; fetching %s from the Hugging Face Hub failed too: %v", err, src, herr)
+		var md *MissingDataError
+		if errors.As(err, &md) {
+			return nil, &MissingDataError{Task: md.Task, What: md.What, Files: md.Files, Dir: md.Dir, Hub: src.String(), msg: msg}
+		}
+		return nil, errors.New(msg)
 	}
 	return paths, nil
 }
@@ -308,9 +314,39 @@ func localDataFile(task string, opts Options, rel, what string) (string, error) 
 			}
 			return p, nil
 		}
-		return "", fmt.Errorf("task %s: %s not found in data directory %s (expected %s); pass --data %s=PATH", task, what, dir, rel, task)
+		return "", &MissingDataError{Task: task, What: what, Files: []string{rel}, Dir: dir,
+			msg: fmt.Sprintf("task %s: %s not found in data directory %s (expected %s); pass --data %s=PATH", task, what, dir, rel, task)}
 	}
-	return "", fmt.Errorf("task %s needs %s: pass --data %s=PATH, or --data-dir DIR (or KSHOT_DATA) with %s inside", task, what, task, rel)
+	return "", &MissingDataError{Task: task, What: what, Files: []string{rel},
+		msg: fmt.Sprintf("task %s needs %s: pass --data %s=PATH, or --data-dir DIR (or KSHOT_DATA) with %s inside", task, what, task, rel)}
+}
+
+// MissingDataError reports a task whose data is not there: no --data
+// file was given, the data directory (if any) lacks it, and the Hub (for
+// a task that has a Hub dataset) could not supply it. A suite run skips
+// such a task before the run, naming what to fetch (Fetch).
+type MissingDataError struct {
+	Task  string
+	What  string   // the data set in words ("LAMBADA's test set")
+	Files []string // its accepted paths inside a data directory
+	Dir   string   // the data directory searched, "" when none was set
+	Hub   string   // the Hub dataset tried, "" when none
+	msg   string
+}
+
+func (e *MissingDataError) Error() string { return e.msg }
+
+// Fetch says in words what to put where for the task to run.
+func (e *MissingDataError) Fetch() string {
+	dir := e.Dir
+	if dir == "" {
+		dir = "the data directory (--data-dir or KSHOT_DATA)"
+	}
+	s := fmt.Sprintf("put %s (%s) in %s", strings.Join(e.Files, " or "), e.What, dir)
+	if e.Hub != "" {
+		s += fmt.Sprintf(", or let kshot download the Hub dataset %s (online, no data directory set)", e.Hub)
+	}
+	return s + fmt.Sprintf(", or give data: PATH for %s", e.Task)
 }
 
 // CheckDataFile reports whether path is a regular file that can be opened

@@ -53,6 +53,11 @@ func loadSide(which, path, pick string, stderr io.Writer) (*reports.Model, error
 	for i, m := range models {
 		labels[i] = m.Label
 	}
+	for _, m := range models {
+		if seeds := m.SeedList(); strings.Contains(seeds, ",") && (pick == "" || m.Label == pick || m.Name == pick) {
+			fmt.Fprintf(stderr, "kshot: warning: %s: %s was evaluated with the seeds %s; compare pairs the documents of one run, so it uses each task's latest run (pass one seed's results directory to choose)\n", which, m.Label, seeds)
+		}
+	}
 	if pick != "" {
 		for _, m := range models {
 			if m.Label == pick || m.Name == pick {

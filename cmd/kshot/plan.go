@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kshot-eval/kshot/datasets/hub"
 	"github.com/kshot-eval/kshot/eval"
@@ -37,11 +38,25 @@ func buildPlan(ctx context.Context, hub *hub.Client, p *runPlan) ([]planTask, er
 		}
 		return nil, err
 	}
+	p.skipped = pl.Skipped()
 	var pts []planTask
 	for _, b := range pl.Built() {
 		pts = append(pts, planTask{task: b.Task, shots: b.Shots, limit: b.Limit, note: b.Note})
 	}
 	return pts, nil
+}
+
+// skippedSummary is the run's last word on the suite tasks left out for
+// want of data ("" when none was).
+func skippedSummary(skipped []suite.Skipped) string {
+	if len(skipped) == 0 {
+		return ""
+	}
+	names := make([]string, len(skipped))
+	for i, s := range skipped {
+		names[i] = s.Task
+	}
+	return fmt.Sprintf("%d task(s) of the suite were not run because their data is not here: %s (what to fetch is at the start of the run)", len(skipped), strings.Join(names, ", "))
 }
 
 // planNotes returns the footnotes of the run table.

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -111,8 +109,9 @@ type runPlan struct {
 	quiet      bool
 	references []suite.Reference
 	args       []string
-	api        apiFlags    // --model api:URL settings
-	plan       *suite.Plan // models × tasks × shots × seeds, checked by buildPlan
+	api        apiFlags        // --model api:URL settings
+	plan       *suite.Plan     // models × tasks × shots × seeds, checked by buildPlan
+	skipped    []suite.Skipped // suite tasks buildPlan left out for want of data
 }
 
 // parseShard parses "i/n".
@@ -286,6 +285,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, sk := range p.skipped { // a suite task without its data, left out before the run
+		fmt.Fprintln(stderr, "kshot:", sk)
+	}
 	for _, pt := range pts { // what a task left out of its data is never silent
 		for _, d := range tasks.Dropped(pt.task) {
 			fmt.Fprintf(stderr, "kshot: %s: %s\n", pt.task.Spec().Name, d)
@@ -333,6 +335,9 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 	// finish is the end of the run: what was written, then why it stopped.
 	finish := func(err error) error {
 		where := resultsWhere(p.output, written)
+		if s := skippedSummary(p.skipped); s != "" {
+			fmt.Fprintln(stderr, "kshot:", s)
+		}
 		if where != "" {
 			fmt.Fprintln(stderr, "kshot: results are in", where)
 		}
@@ -395,7 +400,7 @@ func executePlan(p *runPlan, stdout, stderr io.Writer) error {
 		}
 	}
 	if write && p.suite != "" && p.shards <= 1 && len(written) > 0 {
-		if err := writeSuiteReport(p, written, stderr); err != nil {
+		if err := writeSuiteReport(p, written, planNotes(pts), stderr); err != nil {
 			return finish(err)
 		}
 	}
@@ -507,72 +512,16 @@ func downloadModel(ctx context.Context, client *hub.Client, spec string) (string
 	return snap.Commit()
 }
 
-// suiteReference turns a suite's published numbers into a reports
-// reference table: one row per model, one column per "task/metric".
-func suiteReference(name string, refs []suite.Reference) (*reports.Reference, []reports.ReferenceColumn) {
-	ref := &reports.Reference{Name: name}
-	rowOf, colOf := map[string]int{}, map[string]int{}
-	var cols []reports.ReferenceColumn
-	for _, r := range refs {
-		c := r.Task + "/" + r.Metric
-		if _, ok := colOf[c]; !ok {
-			colOf[c] = len(ref.Columns)
-			ref.Columns = append(ref.Columns, c)
-			cols = append(cols, reports.ReferenceColumn{Column: c, Key: r.Task, Metric: r.Metric, Scale: 1})
-			for i := range ref.Values {
-				ref.Values[i] = append(ref.Values[i], math.NaN())
-			}
-		}
-		if _, ok := rowOf[r.Model]; !ok {
-			rowOf[r.Model] = len(ref.Models)
-			ref.Models = append(ref.Models, r.Model)
-			ref.Params = append(ref.Params, int64(r.Params))
-			row := make([]float64, len(ref.Columns))
-			for i := range row {
-				row[i] = math.NaN()
-			}
-			ref.Values = append(ref.Values, row)
-		}
-		ref.Values[rowOf[r.Model]][colOf[c]] = r.Value
-	}
-	return ref, cols
-}
-
-// writeReferences writes a suite's published numbers as a reference CSV
-// that kshot report --reference reads (columns named task/metric; pass
-// --reference-map task/metric=task/metric for each).
-func writeReferences(path string, ref *reports.Reference) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write(append([]string{"model", "params"}, ref.Columns...))
-	for i, m := range ref.Models {
-		row := []string{m, strconv.FormatInt(ref.Params[i], 10)}
-		for _, v := range ref.Values[i] {
-			if math.IsNaN(v) {
-				row = append(row, "")
-			} else {
-				row = append(row, strconv.FormatFloat(v, 'g', -1, 64))
-			}
-		}
-		w.Write(row)
-	}
-	w.Flush()
-	return eval.WriteFileAtomic(path, []byte(b.String()))
-}
-
-// writeSuiteReport writes OUT/report from the results files of this run.
-func writeSuiteReport(p *runPlan, written []string, stderr io.Writer) error {
+// writeSuiteReport writes OUT/report from the results files of this run,
+// with the plan's task notes as footnotes.
+func writeSuiteReport(p *runPlan, written []string, notes []reports.TaskNote, stderr io.Writer) error {
 	runs, err := reports.LoadRuns(written)
 	if err != nil {
 		return err
 	}
-	opt := reports.ReportOptions{Title: "kshot: " + p.suite, MaxSamples: 25}
+	opt := reports.ReportOptions{Title: "kshot: " + p.suite, MaxSamples: 25, TaskNotes: notes}
 	if len(p.references) > 0 {
-		ref, cols := suiteReference(p.suite, p.references)
-		opt.References, opt.ReferenceColumns = []*reports.Reference{ref}, cols
+		opt.References, opt.ReferenceColumns = suiteReferences(p.suite, p.references)
 	}
 	rep, err := reports.WriteReport(filepath.Join(p.output, "report"), runs, opt)
 	if err != nil {

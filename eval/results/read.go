@@ -367,7 +367,9 @@ func (c *statsChecker) check(path string, line int, l SampleLine) error {
 
 // LoadRuns reads every results file named by paths; a directory stands
 // for every results_*.json below it (a kshot run output directory or a
-// report directory). Runs come back in path order.
+// report directory), except those below a report inside it (a directory
+// with report.html other than the one named, such as a suite's
+// OUT/report), which are copies. Runs come back in path order.
 func LoadRuns(paths []string) ([]*Run, error) {
 	var files []string
 	for _, p := range paths {
@@ -383,6 +385,14 @@ func LoadRuns(paths []string) ([]*Run, error) {
 		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if d.IsDir() && q != p {
+				// A report inside a run's output directory (a suite's
+				// OUT/report) holds copies of the run's results files:
+				// read the originals only.
+				if _, err := os.Stat(filepath.Join(q, "report.html")); err == nil {
+					return filepath.SkipDir
+				}
 			}
 			if !d.IsDir() && strings.HasPrefix(d.Name(), "results_") && strings.HasSuffix(d.Name(), ".json") {
 				found = append(found, q)

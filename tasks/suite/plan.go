@@ -40,8 +40,21 @@ type Plan struct {
 
 	// extra holds problems found while the plan was assembled (a
 	// --variant for a task not in --tasks).
-	extra Problems
-	built []Planned
+	extra   Problems
+	built   []Planned
+	skipped []Skipped
+}
+
+// Skipped is a suite task left out before the run because its data is
+// not there (a *tasks.MissingDataError): Fetch says what to get.
+type Skipped struct {
+	Task  string
+	Fetch string
+}
+
+// String is the one line a run prints for the skipped task.
+func (s Skipped) String() string {
+	return fmt.Sprintf("skipped %s: its data is not here; %s", s.Task, s.Fetch)
 }
 
 // Planned is a built task with the shot counts and limit it runs at.
@@ -156,7 +169,10 @@ func (p *Plan) taskKey(i int, field string) string {
 // names, variants, shot counts, duplicates, data files present, readable
 // and non-empty, and each task's data as it reads it. It returns every
 // problem found as Problems (nil when none) and keeps the built tasks
-// for Built. A zero-shot-only task in a plan with k > 0 runs at 0 shots
+// for Built. A suite's task whose data is absent (no data: key, not in the
+// data directory, not on the Hub) is not a problem: it is left out, and
+// Skipped says what to fetch; only a suite none of whose tasks has its
+// data is one. A zero-shot-only task in a plan with k > 0 runs at 0 shots
 // with a Note; only a task's own shots: list asking it for k > 0 is a
 // problem.
 func (p *Plan) Check() error {
@@ -189,7 +205,7 @@ func (p *Plan) Check() error {
 			add(p.key("data_dir", "--data-dir"), "data directory %s does not exist (fix the path, or leave it out to use $KSHOT_DATA)", p.DataDir)
 		}
 	}
-	p.built = nil
+	p.built, p.skipped = nil, nil
 	seen := map[string]int{}
 	for i, st := range p.Tasks {
 		decl, err := tasks.Declared(st.Name)
@@ -256,6 +272,13 @@ func (p *Plan) Check() error {
 			o.DataDir = p.DataDir
 		}
 		t, err := tasks.New(st.Name, o)
+		var md *tasks.MissingDataError
+		if err != nil && p.Source != "" && st.Data == "" && errors.As(err, &md) {
+			// A suite lists what a paper evaluated; a task whose data
+			// this machine lacks is left out, saying what to fetch.
+			p.skipped = append(p.skipped, Skipped{Task: st.Name, Fetch: md.Fetch()})
+			continue
+		}
 		if err != nil {
 			where := p.taskKey(i, "data")
 			if st.Data == "" {
@@ -272,12 +295,22 @@ func (p *Plan) Check() error {
 		pl.Task = t
 		p.built = append(p.built, pl)
 	}
+	if len(ps) == 0 && len(p.built) == 0 && len(p.skipped) > 0 {
+		for _, sk := range p.skipped {
+			ps = append(ps, Problem{p.Source + ": tasks", sk.String()})
+		}
+		ps = append(ps, Problem{p.Source, "no task of the suite has its data here; fetch it as said above, or set data_dir"})
+	}
 	if len(ps) > 0 {
 		p.built = nil
 		return ps
 	}
 	return nil
 }
+
+// Skipped returns the suite tasks Check left out because their data is
+// not there, in plan order.
+func (p *Plan) Skipped() []Skipped { return p.skipped }
 
 // Built returns the tasks of a plan that Check passed, in plan order.
 // It panics before a successful Check.

@@ -17,6 +17,7 @@ type Model struct {
 	Params      int64
 	Fingerprint string
 	Date        time.Time // 2025-01-02T03:04:05Z when zero
+	Seed        uint64    // the run's seed; 1234 when zero
 }
 
 // RunInfo returns the run metadata tests write m's results under.
@@ -24,9 +25,12 @@ func RunInfo(m Model) eval.RunInfo {
 	if m.Date.IsZero() {
 		m.Date = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	}
+	if m.Seed == 0 {
+		m.Seed = 1234
+	}
 	return eval.RunInfo{
 		Model:   eval.ModelInfo{Name: m.Name, Source: "/models/" + m.Name, Parameters: m.Params, MaxLength: 1024, Fingerprint: m.Fingerprint},
-		Options: eval.Options{Seed: 1234, Limit: 0, BootstrapIters: 100, BatchSize: 8, Shots: []int{0}}, KshotVersion: "test", Date: m.Date,
+		Options: eval.Options{Seed: m.Seed, Limit: 0, BootstrapIters: 100, BatchSize: 8, Shots: []int{0}}, KshotVersion: "test", Date: m.Date,
 		CommandLine: []string{"kshot", "run", "--model", m.Name},
 	}
 }
