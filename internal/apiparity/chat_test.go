@@ -12,8 +12,9 @@ import (
 	"github.com/kshot-eval/kshot/tasks"
 )
 
-// TestChatParity evaluates 2-shot TriviaQA (the gpt3 variant: no
-// description, lm-evaluation-harness's default delimiters) with the
+// TestChatParity evaluates 2-shot TriviaQA (the gpt3 variant's prompt: no
+// description, lm-evaluation-harness's default delimiters; decoded
+// greedily, since chat endpoints take no beam search) with the
 // built-in decoder and through kshot serve's chat endpoint, once as one
 // user message and once with --fewshot-as-multiturn: kshot serve's plain
 // rendering of both conversations is the completions prompt, so every
@@ -26,7 +27,7 @@ func TestChatParity(t *testing.T) {
 	}
 	info := direct.Info()
 	url := startServe(t, dec, tok, info)
-	task, err := tasks.New("triviaqa", tasks.Options{DataPath: filepath.Join("..", "..", "tasks", "testdata", "gpt3", "triviaqa.jsonl"), Variant: "gpt3"})
+	task, err := tasks.New("triviaqa", tasks.Options{DataPath: filepath.Join("..", "..", "tasks", "testdata", "gpt3", "triviaqa.jsonl"), Variant: "gpt3", Decoding: &eval.Decoding{Method: eval.DecodeGreedy}})
 	if err != nil {
 		t.Fatal(err)
 	}
