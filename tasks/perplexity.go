@@ -170,7 +170,7 @@ func newWikitext(name string, src hub.Dataset, rel string, o Options) (eval.Task
 		}
 	}
 	t := newStream(name, src.String(), pages, WikitextDetokenize, o)
-	t.spec.Version = "2.0"
+	t.spec.Version = strings.Replace(t.spec.Version, "1.0", "2.0", 1) // keeps newStream's -strideN
 	t.add(dropped, dropped+len(pages), "chunks between headings",
 		"only whitespace (the WikiText dataset script's rule; the raw file's first chunk, before the first heading, always is)")
 	return t, nil

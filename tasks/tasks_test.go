@@ -205,7 +205,7 @@ func TestWMTPrompts(t *testing.T) {
 	}
 	in = instances(t, "wmt14_fr_en", Options{DataPath: src, Variant: WMTVariantLMEval}, 1)
 	g = in[1].Requests[0].(eval.Generate)
-	if want := "French phrase: Bonjour le monde.\nEnglish phrase: Hello world.\n\nFrench phrase: Le chat dort.\nEnglish phrase:"; g.Context != want {
+	if want := "French phrase: Bonjour le monde.\nEnglish phrase:  Hello world.\n\nFrench phrase: Le chat dort.\nEnglish phrase:"; g.Context != want { // two spaces: lm-eval translation/wmt14_fr-en.yaml doc_to_target ' {{…}}' after target_delimiter " "
 		t.Errorf("lm-eval variant context %q, want %q", g.Context, want)
 	}
 	task, _ := New("wmt14_fr_en", Options{DataPath: src})
@@ -292,4 +292,25 @@ func TestRequestHashes(t *testing.T) {
 		got[fmt.Sprintf("%s@v%s/%dshot", c.task, task.Spec().Version, c.k)] = eval.RequestHash(in)
 	}
 	checkGolden(t, filepath.Join("testdata", "request_hashes.golden"), got)
+}
+
+// TestWikitextStrideVersion: a rolling stride changes the requests, so it
+// is in the version of every perplexity task (wikitext's own 2.0 kept).
+func TestWikitextStrideVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wiki.test.raw")
+	if err := os.WriteFile(path, []byte(" \n = Title = \n \n Some text here .\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stride int
+		want   string
+	}{{0, "2.0"}, {512, "2.0-stride512"}} {
+		task, err := New("wikitext2", Options{DataPath: path, RollingStride: c.stride})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := task.Spec().Version; got != c.want {
+			t.Errorf("stride %d: version %q, want %q", c.stride, got, c.want)
+		}
+	}
 }

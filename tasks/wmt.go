@@ -76,7 +76,7 @@ func newWMT(name, src, tgt string, o Options) (eval.Task, error) {
 		return nil, err
 	}
 	t := &wmtTask{variant: variant, src: src, tgt: tgt}
-	t.spec = eval.TaskSpec{Name: name, Version: "1.1-" + variant, Dataset: "wmt14 (fr-en, test)", Description: Description(name),
+	t.spec = eval.TaskSpec{Name: name, Version: wmtVersion(variant), Dataset: "wmt14 (fr-en, test)", Description: Description(name),
 		// lm-evaluation-harness's wmt14 tasks report bleu, ter and chrf.
 		Metrics: []eval.Metric{eval.BLEUMetric(sacrebleu.BLEUOptions{}), eval.TERMetric(sacrebleu.TEROptions{}), eval.CHRFMetric(sacrebleu.CHRFOptions{})}}
 	for _, p := range pairs {
@@ -101,8 +101,10 @@ func (t *wmtTask) prompt() (eval.FewShot, func(wmtDoc) eval.Example) {
 		}
 	}
 	s, g := langNames[t.src], langNames[t.tgt]
+	// lm-eval's doc_to_target is ' {{translation[…]}}' and its target
+	// delimiter adds another space: its examples read "English phrase:  ref".
 	return eval.DefaultFewShot(), func(d wmtDoc) eval.Example {
-		return eval.Example{Text: s + " phrase: " + d.Source + "\n" + g + " phrase:", Target: d.Ref}
+		return eval.Example{Text: s + " phrase: " + d.Source + "\n" + g + " phrase:", Target: " " + d.Ref}
 	}
 }
 
@@ -153,4 +155,13 @@ func (t *wmtTask) Score(inst eval.Instance, resps []eval.Response) (map[string][
 		return nil, err
 	}
 	return map[string][]float64{"bleu": b.Floats(), "ter": ter.Floats(), "chrf": c.Floats()}, nil
+}
+
+// wmtVersion is a variant's version: lm-eval's became 1.2 when its
+// few-shot examples took lm-eval's double space before the reference.
+func wmtVersion(variant string) string {
+	if variant == WMTVariantLMEval {
+		return "1.2-" + variant
+	}
+	return "1.1-" + variant
 }
