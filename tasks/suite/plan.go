@@ -179,8 +179,10 @@ func (p *Plan) Check() error {
 			add(p.key("seeds", "--seed"), "seed %d is listed twice; drop one", s)
 		}
 	}
+	noDataDir := false // then the tasks' missing files are this one problem
 	if p.DataDir != "" {
 		if fi, err := os.Stat(p.DataDir); err != nil || !fi.IsDir() {
+			noDataDir = true
 			add(p.key("data_dir", "--data-dir"), "data directory %s does not exist (fix the path, or leave it out to use $KSHOT_DATA)", p.DataDir)
 		}
 	}
@@ -239,6 +241,9 @@ func (p *Plan) Check() error {
 			o.DataDir = p.DataDir
 		}
 		t, err := tasks.New(st.Name, o)
+		if err != nil && noDataDir && st.Data == "" {
+			continue // reported as the missing data directory
+		}
 		if err != nil {
 			where := p.taskKey(i, "data")
 			if st.Data == "" {
