@@ -31,7 +31,7 @@ func cmdCache(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var modelKey *string
 	var older *time.Duration
 	if sub != "stats" {
-		modelKey = fs.String("model", "", "only the entries of `MODEL`: its name, path or key, as kshot cache stats prints them")
+		modelKey = fs.String("model", "", "only the entries of the model key `KEY`, as kshot cache stats prints it")
 		older = fs.Duration("older-than", 0, "only entries written longer ago than this `DURATION` (e.g. 720h)")
 	}
 	if err := parseFlags(fs, rest); err != nil {

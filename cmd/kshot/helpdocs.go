@@ -46,28 +46,30 @@ as if it had not been sharded. Every shard must be present exactly once.`,
 	"cache": {
 		synopsis: []string{
 			"kshot cache stats [--cache-dir DIR]",
-			"kshot cache prune [--model MODEL] [--older-than DURATION] [--cache-dir DIR]",
+			"kshot cache prune [--model KEY] [--older-than DURATION] [--cache-dir DIR]",
 		},
 		about: `Shows or prunes the request cache, where kshot run keeps every answer it
 computed, keyed by the model's content hash and the request.
 
-stats prints, per model, its name or path, the key kshot uses, the number of
-entries and their size. prune deletes entries: those of one model (--model
-takes a name, path or key as stats prints it), those older than a duration,
-or all.`,
-		examples: []string{"kshot cache stats", "kshot cache prune --model gpt2", "kshot cache prune --older-than 720h"},
+stats prints, per model key (the content hash of a checkpoint with the
+numerics and kernel path, or api|MODEL|... for a served model), the number of
+entries, their size and when the last was written. prune deletes entries:
+those of one model key (--model takes the key as stats prints it), those
+older than a duration, or all.`,
+		examples: []string{"kshot cache stats", "kshot cache prune --older-than 720h", "kshot cache prune --cache-dir /tmp/kshot-cache  # every entry"},
 	},
 	"cache stats": {
 		synopsis: []string{"kshot cache stats [--cache-dir DIR]"},
-		about:    `Prints, per model in the request cache, its name or path, the key kshot uses, the number of entries and their size.`,
+		about:    `Prints, per model key in the request cache (as kshot run computes it), the number of entries, their size and when the last was written, then the totals.`,
 		examples: []string{"kshot cache stats", "kshot cache stats --cache-dir /tmp/kshot-cache"},
 	},
 	"cache prune": {
-		synopsis: []string{"kshot cache prune [--model MODEL] [--older-than DURATION] [--cache-dir DIR]"},
-		about: `Deletes entries from the request cache: those of one model (--model takes a
-name, path or key as kshot cache stats prints it; no match is an error),
-those written longer ago than --older-than, or, with neither, all.`,
-		examples: []string{"kshot cache prune --model gpt2", "kshot cache prune --older-than 720h"},
+		synopsis: []string{"kshot cache prune [--model KEY] [--older-than DURATION] [--cache-dir DIR]"},
+		about: `Deletes entries from the request cache: those of one model key (--model
+takes the key as kshot cache stats prints it), those written longer ago than
+--older-than, or, with neither, all; then compacts the file and prints how
+many entries went.`,
+		examples: []string{"kshot cache prune --older-than 720h", "kshot cache prune --cache-dir /tmp/kshot-cache  # every entry"},
 	},
 	"tokenize": {
 		synopsis: []string{"kshot tokenize --model DIR [--jsonl] < TEXT"},
@@ -155,6 +157,19 @@ OpenAI client can evaluate it. Concurrent requests are batched.`,
 		examples: []string{
 			"kshot serve --model ../shared/fixtures/models/gpt2-tiny",
 			"kshot serve --model ./gpt2 --addr 0.0.0.0:8080 --name gpt2",
+		},
+	},
+	"probe": {
+		synopsis: []string{"kshot probe [flags] api:URL"},
+		about: `Asks an OpenAI-compatible server a handful of fixed requests and reports what
+it really does: the models it lists, its context window, whether it returns
+prompt log-probabilities (echo), how it takes max_tokens 0 and stop strings,
+whether it has chat completions, and its fingerprint; then which kinds of
+task kshot run can evaluate on it. kshot run makes the same probe before its
+first request.`,
+		examples: []string{
+			"kshot probe api:http://127.0.0.1:8080/v1",
+			"kshot probe api:http://127.0.0.1:8080/v1 --api-model gpt2 --json",
 		},
 	},
 	"version": {

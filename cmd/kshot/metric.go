@@ -132,13 +132,18 @@ func cmdMetric(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(hyps) == 0 {
 		return fmt.Errorf("metric: no hypotheses on standard input")
 	}
+	// With one reference file an empty line is an empty reference, as in
+	// sacreBLEU; with several it means that file has none for the segment.
 	for i := range hyps {
+		if len(refs) == 1 {
+			break
+		}
 		empty := true
 		for r := range refs {
 			empty = empty && refs[r][i] == ""
 		}
 		if empty {
-			return fmt.Errorf("metric: line %d is empty in every reference file (%s); each segment needs a reference",
+			return fmt.Errorf("metric: line %d is empty in every reference file (%s); with several --refs an empty line means no reference, and each segment needs one",
 				i+1, strings.Join(f.refs, ", "))
 		}
 	}
