@@ -73,6 +73,19 @@ func cmdCache(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  total: %d models, %d entries, %.1f MB\n", len(st), n, float64(b)/1e6)
 		return nil
 	}
+	if *modelKey != "" {
+		st, err := c.Stats()
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, s := range st {
+			found = found || s.Model == *modelKey
+		}
+		if !found {
+			return exitError{code: 1, msg: fmt.Sprintf("no entries for %s in %s (kshot cache stats lists the model keys)", *modelKey, c.Path())}
+		}
+	}
 	var cutoff time.Time
 	if *older > 0 {
 		cutoff = time.Now().Add(-*older)

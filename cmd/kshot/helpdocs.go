@@ -66,9 +66,9 @@ older than a duration, or all.`,
 	"cache prune": {
 		synopsis: []string{"kshot cache prune [--model KEY] [--older-than DURATION] [--cache-dir DIR]"},
 		about: `Deletes entries from the request cache: those of one model key (--model
-takes the key as kshot cache stats prints it), those written longer ago than
---older-than, or, with neither, all; then compacts the file and prints how
-many entries went.`,
+takes the key as kshot cache stats prints it; a key with no entries is
+reported with exit status 1), those written longer ago than --older-than, or,
+with neither, all; then compacts the file and prints how many entries went.`,
 		examples: []string{"kshot cache prune --older-than 720h", "kshot cache prune --cache-dir /tmp/kshot-cache  # every entry"},
 	},
 	"tokenize": {

@@ -57,3 +57,17 @@ func TestFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCachePruneNoEntries: kshot cache prune --model with a key the cache
+// does not hold says so and exits 1 instead of "pruned 0 entries".
+func TestCachePruneNoEntries(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr, code := runCLI("cache", "prune", "--model", "gpt3", "--cache-dir", dir)
+	want := "kshot: no entries for gpt3 in " + dir + "/requests.sqlite (kshot cache stats lists the model keys)\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("exit status %d, stdout %q, stderr %q; want 1, nothing and %q", code, stdout, stderr, want)
+	}
+	if stdout, _, code := runCLI("cache", "stats", "--cache-dir", dir); code != 0 || !strings.Contains(stdout, "total: 0 models, 0 entries") {
+		t.Errorf("kshot cache stats on an empty cache: exit status %d, output %q", code, stdout)
+	}
+}
