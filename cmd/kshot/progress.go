@@ -26,7 +26,7 @@ type progress struct {
 	lastPrint time.Time
 	done      int    // the last count of done requests
 	lastLine  string // the last log line printed (not on a terminal)
-	open      bool // a bar is drawn on the terminal's current line
+	open      bool   // a bar is drawn on the terminal's current line
 }
 
 func newProgress(w io.Writer, tokens func() int64) *progress {
