@@ -2,11 +2,13 @@ package datasets
 
 import (
 	"fmt"
-	"github.com/kshot-eval/kshot/internal/suggest"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
 // Row is one record of a data file: a JSON Lines object, a CSV/TSV data row
@@ -299,4 +301,53 @@ func keyList(keys []string) string {
 		s += strconv.Quote(k)
 	}
 	return s
+}
+
+// missingFields is the cause of NeedOneOf's error: errors.Is matches
+// ErrMissingField.
+type missingFields struct{ msg string }
+
+func (e missingFields) Error() string        { return e.msg }
+func (e missingFields) Is(target error) bool { return target == ErrMissingField }
+
+// NeedOneOf returns the error for a record that has none of the sets of
+// fields a reader accepts, in the user's words: what names the record
+// ("a LAMBADA row"), forms are the accepted sets of fields, first the
+// preferred one. The error names the file and line, what is expected,
+// the fields the record has and, when one is close to an expected name,
+// that name: `lambada.jsonl:1: a LAMBADA row needs the field "text", or
+// "context" and "continuation"; this row has "txt" (did you mean "text"?)`.
+func (r Row) NeedOneOf(what string, forms ...[]string) error {
+	var alts, expected []string
+	for _, f := range forms {
+		q := make([]string, len(f))
+		for i, k := range f {
+			q[i] = strconv.Quote(r.prefix + k)
+		}
+		expected = append(expected, f...)
+		switch len(q) {
+		case 1:
+			alts = append(alts, q[0])
+		default:
+			alts = append(alts, strings.Join(q[:len(q)-1], ", ")+" and "+q[len(q)-1])
+		}
+	}
+	fields := "the field " + strings.Join(alts, ", or ")
+	if len(forms) > 0 && len(forms[0]) > 1 {
+		fields = "the fields " + strings.Join(alts, ", or ")
+	}
+	msg := fmt.Sprintf("%s needs %s", what, fields)
+	if keys := r.Keys(); len(keys) > 0 {
+		msg += "; this row has " + keyList(keys)
+	} else {
+		msg += "; this row has no fields"
+	}
+	hint := ""
+	for _, k := range r.Keys() {
+		if near := suggest.Closest(k, expected); near != "" {
+			hint = fmt.Sprintf("did you mean %q for %q?", near, k)
+			break
+		}
+	}
+	return &ReadError{Source: r.Source, Line: r.Line, Unit: r.Unit, Err: missingFields{msg}, Hint: hint}
 }

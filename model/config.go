@@ -45,10 +45,16 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	if err := json.Unmarshal(data, &r.m); err != nil || r.m == nil {
 		msg := "not a JSON object"
 		var typeErr *json.UnmarshalTypeError
-		if err != nil && !errors.As(err, &typeErr) {
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			line, col := lineColumn(data, se.Offset)
+			return nil, &FileError{File: fmt.Sprintf("%s:%d:%d", file, line, col), Msg: "not valid JSON: " + se.Error(),
+				Hint: "look for a missing or trailing comma, or a missing quote, at or just before that point"}
+		case err != nil && !errors.As(err, &typeErr):
 			msg = "not valid JSON: " + err.Error()
 		}
-		return nil, &FileError{File: file, Msg: msg}
+		return nil, &FileError{File: file, Msg: msg, Hint: `config.json is one JSON object, {"model_type": "gpt2", ...}`}
 	}
 	mt, ok := r.m["model_type"]
 	if !ok {
@@ -326,4 +332,24 @@ func (r *configReader) tokenID(field string, def int) int {
 		return def
 	}
 	return v
+}
+
+// lineColumn returns the 1-based line and column of the byte a JSON
+// decoder stopped at, given its offset (the bytes read, the offending one
+// included).
+func lineColumn(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	line, col = 1, 0
+	for _, b := range data[:offset] {
+		if b == '\n' {
+			line, col = line+1, 0
+			continue
+		}
+		if b&0xC0 != 0x80 { // count characters, not UTF-8 continuation bytes
+			col++
+		}
+	}
+	return line, max(col, 1)
 }

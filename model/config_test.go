@@ -92,7 +92,9 @@ func TestParseConfig(t *testing.T) {
 		name, json string
 		want       []string
 	}{
-		{"not json", `{"model_type": `, []string{"not valid JSON"}},
+		{"not json", `{"model_type": `, []string{"/m/config.json:1:15: not valid JSON"}},
+		{"trailing comma", "{\n  \"model_type\": \"gpt2\",\n  \"n_layer\": 2,\n}\n", []string{"/m/config.json:4:1: not valid JSON", "trailing comma"}},
+		{"missing comma", "{\"model_type\": \"gpt2\"\n \"n_layer\": 2}", []string{"/m/config.json:2:2: not valid JSON"}},
 		{"not an object", `[]`, []string{"not a JSON object"}},
 		{"null", `null`, []string{"not a JSON object"}},
 		{"no model_type", `{"n_embd": 8}`, []string{`"model_type"`, "missing", "gpt2, gpt_neo, openai-gpt"}},

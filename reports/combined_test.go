@@ -196,3 +196,17 @@ func TestRunResultsTable(t *testing.T) {
 		t.Errorf("markdown:\n%s", b.String())
 	}
 }
+
+// TestRunResultsTableShotsMax: a task run with --shots max shows "max" in
+// the n-shot column, not ShotsMax's -1.
+func TestRunResultsTableShotsMax(t *testing.T) {
+	r := binaryTask("winograd", "1.0", 0, "acc", true, []float64{1, 0, 1, 1})
+	r.Shots = eval.ShotsMax
+	var b bytes.Buffer
+	if err := RunResultsTable([]eval.TaskResult{r}).WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\nwinograd,1.0,none,max,acc,") {
+		t.Errorf("csv:\n%s\nwant an n-shot cell max", b.String())
+	}
+}

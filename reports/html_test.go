@@ -75,7 +75,7 @@ func TestWriteReport(t *testing.T) {
 		"<svg", "small (1M)", "large (8M)", "0.5000 ± 0.2887", "<b>0.7500 ± 0.2500</b>", // winograd 0-shot: 2/4 and 3/4
 		"y = ", "at 1B: ", // fitted trends and the extrapolation
 		"context of document⟨ word⟩", "log P(target) = -1.5000", `class="ok">✓`, `class="bad">✗`,
-		"see https&#58;//example.org/page", "(3 of 4 documents)", "limit=0, random_seed=1234",
+		"see https&#58;//example.org/page", "(3 of 4 documents)", "no limit, random_seed=1234",
 	}
 	for _, c := range checks {
 		if !strings.Contains(html, c) {

@@ -354,6 +354,10 @@ func runView(m *Model, r *Run) RunView {
 	var parts []string
 	for _, k := range []string{"limit", "random_seed", "bootstrap_iters", "batch_size", "shots"} {
 		if x, ok := r.Config[k]; ok {
+			if k == "limit" && fmt.Sprint(x) == "0" {
+				parts = append(parts, "no limit")
+				continue
+			}
 			parts = append(parts, fmt.Sprintf("%s=%v", k, x))
 		}
 	}

@@ -55,7 +55,7 @@ func RunResultsTable(results []eval.TaskResult, taskNotes ...TaskNote) *Table {
 	marked := map[int]bool{}
 	for _, r := range results {
 		for i, m := range r.Metrics {
-			task, version, filter, shots := r.Key, r.Spec.Version, "none", fmt.Sprint(r.Shots)
+			task, version, filter, shots := r.Key, r.Spec.Version, "none", eval.ShotsLabel(r.Shots)
 			if i > 0 {
 				task, version, filter, shots = "", "", "", ""
 			}

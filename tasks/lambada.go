@@ -71,9 +71,12 @@ func newLambada(name string, src hub.Dataset, o Options, stopFilter bool) (eval.
 			}
 			d = lambadaDoc{Context: text[:i], Target: text[i:]}
 		} else {
+			if _, ok := row.Get("context"); !ok {
+				return nil, row.NeedOneOf("a LAMBADA row", []string{"text"}, []string{"context", "continuation"})
+			}
 			ctx, err := row.String("context")
 			if err != nil {
-				return nil, fmt.Errorf("%w (a LAMBADA row needs \"text\" or \"context\"+\"continuation\")", err)
+				return nil, err
 			}
 			cont, err := row.String("continuation")
 			if err != nil {

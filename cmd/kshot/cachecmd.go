@@ -3,24 +3,44 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/kshot-eval/kshot/eval/cache"
+	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
 func cmdCache(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "stats" && args[0] != "prune") {
-		return usageError{"usage: kshot cache stats|prune [--cache-dir DIR] [--model HASH] [--older-than 720h]"}
+	sub, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, rest = args[0], args[1:]
 	}
-	sub := args[0]
-	fs := newFlagSet("cache "+sub, stderr)
-	dir := fs.String("cache-dir", "", "request cache directory (default: the user cache directory's kshot folder)")
-	modelKey := fs.String("model", "", "prune: only this model's entries (its key, as stats prints it)")
-	older := fs.Duration("older-than", 0, "prune: only entries written longer ago than this (e.g. 720h)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	name := "cache"
+	switch sub {
+	case "stats", "prune":
+		name += " " + sub
+	case "":
+	default:
+		if s := suggest.Closest(sub, []string{"stats", "prune"}); s != "" {
+			return usageError{fmt.Sprintf("unknown cache command %q (did you mean %q?); see kshot cache -h", sub, s)}
+		}
+		return usageError{fmt.Sprintf("unknown cache command %q: want stats or prune; see kshot cache -h", sub)}
+	}
+	fs := newFlagSet(name, stderr)
+	dir := fs.String("cache-dir", "", "the request cache, a `DIR` (default: the user cache directory's kshot folder)")
+	var modelKey *string
+	var older *time.Duration
+	if sub != "stats" {
+		modelKey = fs.String("model", "", "only the entries of the model key `KEY`, as kshot cache stats prints it")
+		older = fs.Duration("older-than", 0, "only entries written longer ago than this `DURATION` (e.g. 720h)")
+	}
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
-	if *older < 0 {
+	if sub == "" {
+		return usageError{"kshot cache needs a command: stats or prune; see kshot cache -h"}
+	}
+	if older != nil && *older < 0 {
 		return usageError{"--older-than must not be negative"}
 	}
 	if *dir == "" {
@@ -52,6 +72,19 @@ func cmdCache(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "  total: %d models, %d entries, %.1f MB\n", len(st), n, float64(b)/1e6)
 		return nil
+	}
+	if *modelKey != "" {
+		st, err := c.Stats()
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, s := range st {
+			found = found || s.Model == *modelKey
+		}
+		if !found {
+			return exitError{code: 1, msg: fmt.Sprintf("no entries for %s in %s (kshot cache stats lists the model keys)", *modelKey, c.Path())}
+		}
 	}
 	var cutoff time.Time
 	if *older > 0 {

@@ -75,10 +75,6 @@ func loadSide(which, path, pick string, stderr io.Writer) (*reports.Model, error
 
 func cmdCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kshot compare [flags] BASE NEW\n\nBASE and NEW are results files of kshot run, or directories (run outputs,\nreports) holding them; pick a model with --base-model/--new-model when a\ndirectory holds several. Exit status 1 when --fail-on finds a\nregression, 2 on bad input.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	alpha := fs.Float64("alpha", 0.05, "significance level of the tests")
 	minDelta := fs.String("min-delta", "0", "smallest absolute difference that counts, in the metric's units: 0.01, or acc=0.01,perplexity=2")
 	failOn := fs.String("fail-on", "none", "exit 1 on: none, or worse, missing, incomparable (comma-separated)")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/kshot-eval/kshot/eval"
 	"github.com/kshot-eval/kshot/model"
@@ -13,13 +14,13 @@ import (
 
 func cmdTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tokenize", stderr)
-	dir := fs.String("model", "", "model directory (its tokenizer files are used)")
-	jsonl := fs.Bool("jsonl", false, "each input line is a JSON string; print one JSON array per line")
+	dir := fs.String("model", "", "the model `DIR` whose tokenizer files are used (vocab.json and merges.txt, or tokenizer.json)")
+	jsonl := fs.Bool("jsonl", false, "input format: each input line is a JSON string; print one JSON array of ids per line")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
-		return usageError{"--model is required"}
+		return usageError{"--model DIR is required (a model directory with tokenizer files); see kshot tokenize -h"}
 	}
 	tok, err := model.LoadTokenizer(*dir)
 	if err != nil {
@@ -45,16 +46,30 @@ func cmdTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
 func cmdLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("logprobs", stderr)
-	dir := fs.String("model", "", "model directory")
+	dir := fs.String("model", "", "the model `DIR` (config.json, model.safetensors; tokenizer files only for {\"text\": ...} input)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
-		return usageError{"--model is required"}
+		return usageError{"--model DIR is required (a model directory in Hugging Face layout); see kshot logprobs -h"}
 	}
-	_, dec, tok, err := model.Open(*dir)
+	cfg, w, err := model.Load(*dir)
 	if err != nil {
 		return err
+	}
+	dec, err := model.NewDecoder(cfg, w)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(*dir, "config.json"), err)
+	}
+	// The tokenizer is loaded at the first {"text": ...} line: token ids
+	// need none.
+	var tok model.Tokenizer
+	var tokErr error
+	loadTok := func() (model.Tokenizer, error) {
+		if tok == nil && tokErr == nil {
+			tok, tokErr = model.LoadTokenizer(*dir)
+		}
+		return tok, tokErr
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
@@ -68,7 +83,11 @@ func cmdLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		}
 		ids := in.IDs
 		if in.Text != nil {
-			ids = tok.Encode(*in.Text)
+			t, err := loadTok()
+			if err != nil {
+				return fmt.Errorf("stdin line %d: {\"text\": ...} needs the model's tokenizer: %w (give {\"ids\": [...]} instead)", n, err)
+			}
+			ids = t.Encode(*in.Text)
 		}
 		if len(ids) == 0 {
 			return fmt.Errorf("stdin line %d: no tokens", n)

@@ -123,3 +123,29 @@ func TestLogprobsCommand(t *testing.T) {
 		t.Errorf("out-of-range id: error %v", err)
 	}
 }
+
+// TestLogprobsIDsNeedNoTokenizer: {"ids": ...} input is scored with a
+// model directory that has no tokenizer files (openai-gpt-tiny has none);
+// only a {"text": ...} line asks for them.
+func TestLogprobsIDsNeedNoTokenizer(t *testing.T) {
+	dir := sharedtest.Path(t, "fixtures/models/openai-gpt-tiny")
+	var out, errb bytes.Buffer
+	err := run([]string{"logprobs", "--model", dir}, strings.NewReader(`{"ids":[1,2,3]}`+"\n"), &out, &errb)
+	if err != nil {
+		t.Fatalf("kshot logprobs with ids: %v", err)
+	}
+	var got struct {
+		IDs           []int     `json:"ids"`
+		TokenLogprobs []float64 `json:"token_logprobs"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v in %q", err, out.String())
+	}
+	if len(got.IDs) != 3 || len(got.TokenLogprobs) != 2 {
+		t.Errorf("ids %v, %d log-probs; want the 3 ids and 2 log-probs (one per token after the first)", got.IDs, len(got.TokenLogprobs))
+	}
+	out.Reset()
+	if err := run([]string{"logprobs", "--model", dir}, strings.NewReader(`{"text":"hello"}`+"\n"), &out, &errb); err == nil {
+		t.Error(`kshot logprobs with {"text": ...} and no tokenizer files: no error`)
+	}
+}

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-
-	"github.com/kshot-eval/kshot/internal/suggest"
 )
 
 func main() {
@@ -71,38 +68,34 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
+func init() {
+	// Registered here: their functions read commands, which a variable
+	// initializer could not refer to.
+	commands["help"] = command{"list the commands, or print the help of one", cmdHelp}
+	commands["version"] = command{"print kshot's version, commit, kernel path and Go version", cmdVersion}
+}
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		// No arguments: the main job (the embedded ladder on the synthetic suite).
 		return commands["run"].run(nil, stdin, stdout, stderr)
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	switch args[0] {
+	case "-h", "--help":
 		usage(stdout)
 		return nil
+	case "--version":
+		args = []string{"version"}
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		names := make([]string, 0, len(commands))
-		for n := range commands {
-			names = append(names, n)
-		}
-		if s := suggest.Closest(args[0], names); s != "" {
-			return usageError{fmt.Sprintf("unknown command %q (did you mean %q? kshot help lists them)", args[0], s)}
-		}
-		return usageError{fmt.Sprintf("unknown command %q (run kshot help for the list)", args[0])}
+		return unknownCommand(args[0])
 	}
-	return c.run(args[1:], stdin, stdout, stderr)
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: kshot <command> [flags]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	err := c.run(args[1:], stdin, stdout, stderr)
+	var h helpRequest
+	if errors.As(err, &h) {
+		writeHelp(stdout, h.name, h.fs)
+		return nil
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintln(w, "\nrun kshot <command> -h for a command's flags")
+	return err
 }

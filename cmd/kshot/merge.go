@@ -11,17 +11,18 @@ import (
 
 func cmdMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merge", stderr)
-	output := fs.String("output", "", "directory for the merged results (required)")
+	output := fs.String("output", "", "`DIR` for the merged results (required)")
 	var dirs []string
 	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		dirs, args = append(dirs, args[0]), args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
-	dirs = append(dirs, fs.Args()...)
+	dirs = append(dirs, rest...)
 	if len(dirs) == 0 || *output == "" {
-		return usageError{"usage: kshot merge SHARD_DIR… --output DIR (each SHARD_DIR holds one shard's results_*.json and samples)"}
+		return usageError{"kshot merge needs shard directories and --output DIR (kshot merge SHARD_DIR... --output DIR); see kshot merge -h"}
 	}
 	var shards []*results.Shard
 	for _, d := range dirs {

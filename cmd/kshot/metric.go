@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,17 +15,6 @@ import (
 
 	"github.com/kshot-eval/kshot/eval/sacrebleu"
 )
-
-const metricUsage = `usage: kshot metric bleu|chrf|ter --refs REF [--refs REF2 ...] [flags] < HYP
-
-Scores the hypotheses on standard input (one segment per line) against
-line-aligned reference files, computed like sacreBLEU 2.x, and prints the
-corpus score in sacreBLEU's text format, e.g.
-  BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)
-An empty reference line counts as missing; every segment needs one
-non-empty reference.
-
-flags:`
 
 // metricFlags are the parsed flags of kshot metric.
 type metricFlags struct {
@@ -59,9 +47,8 @@ var metricFlagOwners = map[string][]string{
 }
 
 func newMetricFlagSet(f *metricFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("metric", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Var(&f.refs, "refs", "reference file, one segment per line (repeat for several references)")
+	fs := newFlagSet("metric", io.Discard)
+	fs.Var(&f.refs, "refs", "a reference `FILE`, one segment per line (repeat for several references)")
 	fs.StringVar(&f.tokenize, "tokenize", "13a", "BLEU tokenizer: "+strings.Join(sacrebleu.BLEUTokenizerNames(), ", "))
 	fs.StringVar(&f.smoothMethod, "smooth-method", "exp", "BLEU smoothing: "+strings.Join(sacrebleu.BLEUSmoothMethods(), ", "))
 	fs.Float64Var(&f.smoothValue, "smooth-value", 0, "value for floor (default 0.1) or add-k (default 1) smoothing")
@@ -80,15 +67,6 @@ func newMetricFlagSet(f *metricFlags) *flag.FlagSet {
 	return fs
 }
 
-func metricUsageText(fs *flag.FlagSet) string {
-	var b strings.Builder
-	b.WriteString(metricUsage + "\n")
-	fs.SetOutput(&b)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
-	return b.String()
-}
-
 // cmdMetric implements kshot metric.
 func cmdMetric(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f metricFlags
@@ -97,14 +75,10 @@ func cmdMetric(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		metric, args = strings.ToLower(args[0]), args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, metricUsageText(fs))
-			return nil
-		}
-		return usageError{fmt.Sprintf("metric: %v (run kshot metric -h for the flags)", err)}
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
-	rest := fs.Args()
 	if metric == "" && len(rest) > 0 {
 		metric, rest = strings.ToLower(rest[0]), rest[1:]
 	}
@@ -158,13 +132,18 @@ func cmdMetric(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(hyps) == 0 {
 		return fmt.Errorf("metric: no hypotheses on standard input")
 	}
+	// With one reference file an empty line is an empty reference, as in
+	// sacreBLEU; with several it means that file has none for the segment.
 	for i := range hyps {
+		if len(refs) == 1 {
+			break
+		}
 		empty := true
 		for r := range refs {
 			empty = empty && refs[r][i] == ""
 		}
 		if empty {
-			return fmt.Errorf("metric: line %d is empty in every reference file (%s); each segment needs a reference",
+			return fmt.Errorf("metric: line %d is empty in every reference file (%s); with several --refs an empty line means no reference, and each segment needs one",
 				i+1, strings.Join(f.refs, ", "))
 		}
 	}

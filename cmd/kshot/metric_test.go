@@ -105,7 +105,7 @@ func TestMetricErrors(t *testing.T) {
 		{"extra argument", metricTestHyps, []string{"chrf", "--refs", r1, "hyp.txt"}, 2, []string{`"hyp.txt"`, "standard input"}},
 		{"missing file", metricTestHyps, []string{"ter", "--refs", r1 + ".nope"}, 1, []string{".nope"}},
 		{"invalid UTF-8", "ok\nbad \xff\nok\n", []string{"bleu", "--refs", r1}, 1, []string{"standard input:2", "UTF-8"}},
-		{"every reference empty", "a\nb\nc\n", []string{"chrf", "--refs", empty}, 1, []string{"line 2", empty}},
+		{"every reference empty", "a\nb\nc\n", []string{"chrf", "--refs", empty, "--refs", empty}, 1, []string{"line 2", empty, "several --refs"}},
 		{"no hypotheses", "", []string{"bleu", "--refs", metricTestFile(t, "none.txt", "")}, 1, []string{"no hypotheses"}},
 	}
 	for _, c := range cases {
@@ -130,5 +130,25 @@ func TestMetricHelp(t *testing.T) {
 	out, msg, code := runMetric("", "-h")
 	if code != 0 || !strings.Contains(out, "usage: kshot metric bleu|chrf|ter") || !strings.Contains(out, "-smooth-method") {
 		t.Errorf("exit %d (%s), output %q", code, msg, out)
+	}
+}
+
+// TestMetricEmptyReference: with one --refs file an empty line is an empty
+// reference, as in sacreBLEU. The values are sacreBLEU's
+// test/test_ter.py (mjpost/sacrebleu) corner cases "empty reference"
+// (TER 1, i.e. 100) and "both reference and hypothesis empty" (0).
+func TestMetricEmptyReference(t *testing.T) {
+	cases := []struct{ name, hyp, ref, want string }{
+		{"empty reference", "a\n", "\n", "100.00\n"},
+		{"both empty", "\n", "\n", "0.00\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ref := metricTestFile(t, "ref.txt", c.ref)
+			out, msg, code := runMetric(c.hyp, "ter", "--refs", ref, "--score-only")
+			if code != 0 || out != c.want {
+				t.Errorf("kshot metric ter: exit %d (%s), output %q, want %q", code, msg, out, c.want)
+			}
+		})
 	}
 }

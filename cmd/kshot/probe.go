@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -21,23 +19,17 @@ func cmdProbe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	var a apiFlags
 	a.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kshot probe [flags] api:URL\n\nasks the server a handful of fixed requests and reports what it really does\n\nflags:")
-		fs.PrintDefaults()
-	}
 	// The URL may come before or after the flags.
-	var spec string
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitError{code: 0}
-		}
-		return usageError{err.Error()}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		spec = fs.Arg(0)
-		if err := parseFlags(fs, fs.Args()[1:]); err != nil {
-			return err
-		}
+	var spec string
+	if len(pos) > 1 {
+		return usageError{fmt.Sprintf("unexpected argument %q; see kshot probe -h", pos[1])}
+	}
+	if len(pos) == 1 {
+		spec = pos[0]
 	}
 	if !isAPIModel(spec) {
 		return usageError{fmt.Sprintf("kshot probe needs the server as api:URL, e.g. kshot probe api:http://127.0.0.1:8080/v1 (got %q)", spec)}

@@ -24,7 +24,9 @@ type progress struct {
 	start     time.Time
 	tok0      int64
 	lastPrint time.Time
-	open      bool // a bar is drawn on the terminal's current line
+	done      int    // the last count of done requests
+	lastLine  string // the last log line printed (not on a terminal)
+	open      bool   // a bar is drawn on the terminal's current line
 }
 
 func newProgress(w io.Writer, tokens func() int64) *progress {
@@ -40,16 +42,23 @@ func (p *progress) update(task string, done, total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
-	if task != p.task || done == 0 {
+	// A new task, or the same task started again (another seed), restarts
+	// the clock; a repeated 0 does not print the same line again.
+	if task != p.task || done < p.done {
 		p.task, p.start, p.lastPrint = task, now, time.Time{}
 		if p.tokens != nil {
 			p.tok0 = p.tokens()
 		}
 	}
+	p.done = done
 	elapsed := now.Sub(p.start).Seconds()
-	rate := "- tokens/s"
+	// No rate until a token is computed: a run answered from the cache
+	// computes none, and "0 tokens/s" would read as a stalled model.
+	rate := ""
 	if p.tokens != nil && elapsed > 0 {
-		rate = fmt.Sprintf("%.0f tokens/s", float64(p.tokens()-p.tok0)/elapsed)
+		if n := p.tokens() - p.tok0; n > 0 {
+			rate = fmt.Sprintf(", %.0f tokens/s", float64(n)/elapsed)
+		}
 	}
 	eta := "?"
 	if done > 0 && done < total {
@@ -64,16 +73,17 @@ func (p *progress) update(task string, done, total int) {
 			filled = width * done / total
 		}
 		bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
-		fmt.Fprintf(p.w, "\r\033[K%s %s %d/%d requests  %s  ETA %s", task, bar, done, total, rate, eta)
+		fmt.Fprintf(p.w, "\r\033[K%s %s %d/%d requests%s  ETA %s", task, bar, done, total, strings.Replace(rate, ",", " ", 1), eta)
 		p.open = done != total
 		if !p.open {
 			fmt.Fprintln(p.w)
 		}
 		return
 	}
-	if done == total || now.Sub(p.lastPrint) >= p.interval {
-		p.lastPrint = now
-		fmt.Fprintf(p.w, "kshot: %s: %d/%d requests, %s, ETA %s\n", task, done, total, rate, eta)
+	line := fmt.Sprintf("kshot: %s: %d/%d requests%s, ETA %s\n", task, done, total, rate, eta)
+	if line != p.lastLine && (done == total || now.Sub(p.lastPrint) >= p.interval) {
+		p.lastPrint, p.lastLine = now, line
+		fmt.Fprint(p.w, line)
 	}
 }
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -14,26 +12,6 @@ import (
 	"github.com/kshot-eval/kshot/eval/results"
 	"github.com/kshot-eval/kshot/reports"
 )
-
-// parseInterleaved parses fs from args, allowing flags before, between
-// and after the positional arguments, which it returns.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, exitError{code: 0}
-			}
-			return nil, usageError{err.Error()}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
 
 // badInput marks an unreadable or inconsistent input file: exit status 2.
 func badInput(err error) error { return exitError{code: 2, msg: err.Error()} }
@@ -56,10 +34,6 @@ func parseFloatList(flagName, s string) ([]float64, error) {
 
 func cmdReport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kshot report [flags] RESULTS...\n\nRESULTS are results_*.json files of kshot run, or directories searched for them\n(run output directories, earlier reports). Writes tables, plots and report.html.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	var refs, refMaps listFlag
 	output := fs.String("output", "kshot-report", "report directory to write")
 	title := fs.String("title", "kshot report", "title of report.html")

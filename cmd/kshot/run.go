@@ -45,30 +45,15 @@ type mapFlag map[string]string
 func (m mapFlag) String() string { return fmt.Sprint(map[string]string(m)) }
 func (m mapFlag) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" || v == "" {
-		return fmt.Errorf("want TASK=VALUE, got %q", s)
+	switch {
+	case !ok:
+		return errors.New("no TASK= before the value")
+	case k == "":
+		return errors.New("no task name before =")
+	case v == "":
+		return errors.New("nothing after =")
 	}
 	m[k] = v
-	return nil
-}
-
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("kshot "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parseFlags parses args, turning flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitError{code: 0}
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
 	return nil
 }
 
@@ -82,7 +67,7 @@ func parseShots(s string) ([]int, error) {
 		}
 		k, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || k < 0 {
-			return nil, usageError{fmt.Sprintf("--shots: %q is not a non-negative integer or max", p)}
+			return nil, usageError{fmt.Sprintf("--shots %q: %q is not a whole number of 0 or more, nor max; want --shots K[,K...], e.g. 0,1,5 or max; see kshot run -h", s, p)}
 		}
 		out = append(out, k)
 	}
@@ -132,23 +117,23 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	var models, taskNames listFlag
 	data, variants, decodings := mapFlag{}, mapFlag{}, mapFlag{}
-	fs.Var(&models, "model", "model directory in Hugging Face layout (repeatable or comma-separated)")
-	fs.Var(&taskNames, "tasks", "tasks to run, comma-separated (kshot tasks lists them)")
-	shotsFlag := fs.String("shots", "", "few-shot counts, comma-separated, or max (as many as fit the window); each k runs separately; default 0")
-	fs.Var(data, "data", "TASK=PATH: read TASK's documents from a local file (repeatable)")
-	dataDir := fs.String("data-dir", os.Getenv("KSHOT_DATA"), "directory with the evaluation data in kshot's shared layout (default $KSHOT_DATA)")
-	fs.Var(variants, "variant", "TASK=NAME: prompt variant of a task (repeatable)")
+	fs.Var(&models, "model", "the `MODEL` to evaluate: a checkpoint directory in Hugging Face layout, a Hub id (owner/name[@revision]) or api:URL (with --api-model); repeatable or comma-separated")
+	fs.Var(&taskNames, "tasks", "the tasks to run, `TASK[,TASK...]` (kshot tasks lists them)")
+	shotsFlag := fs.String("shots", "", "few-shot counts, `K[,K...]`, or max (as many as fit the window); each k runs separately; default 0")
+	fs.Var(data, "data", "read a task's documents from a local file, as `TASK=PATH` (repeatable)")
+	dataDir := fs.String("data-dir", "", "a `DIR` holding the evaluation data in kshot's shared layout, e.g. ../shared/data (default $KSHOT_DATA)")
+	fs.Var(variants, "variant", "the prompt variant of a task, as `TASK=NAME` (repeatable)")
 	fs.Var(decodings, "decoding", decodingUsage)
-	limit := fs.Int("limit", 0, "evaluate only the first N documents of each task (0: all)")
-	seed := fs.Uint64("seed", 1234, "seed for few-shot sampling and the bootstrap")
+	limit := fs.Int("limit", 0, "evaluate only the first `N` documents of each task (0: all)")
+	seed := fs.Uint64("seed", 1234, "the `SEED` of few-shot sampling and the bootstrap")
 	batch := fs.Int("batch-size", 32, "requests per model call (results do not depend on it)")
 	threads := fs.Int("threads", 0, "compute threads (0: all cores; results do not depend on it)")
 	boot := fs.Int("bootstrap-iters", 1000, "bootstrap resamples for the standard error of corpus metrics (0: none)")
-	stride := fs.Int("rolling-stride", 0, "perplexity tasks: sliding window with this stride instead of disjoint windows")
-	output := fs.String("output", "", "directory for results (OUT/<model>/results_<time>.json and samples; default ./"+defaultOutput+"; - for none, the table only)")
-	cacheDir := fs.String("cache-dir", "", "request cache directory (default: the user cache directory's kshot folder)")
+	stride := fs.Int("rolling-stride", 0, "perplexity tasks: sliding window with this stride in tokens instead of disjoint windows (0: disjoint)")
+	output := fs.String("output", "", "where results go: `DIR`/<model>/results_<time>.json and samples (default ./"+defaultOutput+"; - for none, the table only)")
+	cacheDir := fs.String("cache-dir", "", "the request cache, a `DIR` (default: the user cache directory's kshot folder)")
 	noCache := fs.Bool("no-cache", false, "do not read or write the request cache (a crashed run then cannot resume)")
-	shard := fs.String("shard", "", "i/n: evaluate only shard i of n of every task's documents (merge with kshot merge)")
+	shard := fs.String("shard", "", "evaluate only shard `i/n` (i of n) of every task's documents (merge with kshot merge)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	var api apiFlags
 	api.register(fs)
@@ -158,6 +143,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *dataDir == "" {
+		*dataDir = os.Getenv("KSHOT_DATA")
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -309,8 +309,13 @@ func bleuPreprocess(s string, opt BLEUOptions) string {
 var errNoReference = errors.New("every reference is empty (sacreBLEU skips empty references but needs one)")
 
 // mtNonEmpty returns the references that are not the empty string, which
-// sacreBLEU treats as missing (a variable number of references per segment).
+// sacreBLEU treats as missing (a variable number of references per segment)
+// when there are several; a segment's only reference is kept even when
+// empty, as sacreBLEU scores it (test_ter.py: "empty reference", TER 100).
 func mtNonEmpty(refs []string) ([]string, error) {
+	if len(refs) == 1 {
+		return refs, nil
+	}
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
 		if r != "" {

@@ -206,8 +206,8 @@ func TestCHRFMultiReferenceTakesBest(t *testing.T) {
 		!strings.Contains(err.Error(), "reference stream 2 has 2 segments but there are 1 hypotheses") {
 		t.Errorf("error %v", err)
 	}
-	if _, err := CHRFSegmentStats("a", []string{""}, opt); err == nil {
-		t.Error("no error for an empty reference")
+	if _, err := CHRFSegmentStats("a", []string{"", ""}, opt); err == nil {
+		t.Error("no error when every one of several references is empty")
 	}
 }
 

@@ -200,8 +200,10 @@ func (p *Plan) Check() error {
 			add(p.key("seeds", "--seed"), "seed %d is listed twice; drop one", s)
 		}
 	}
+	noDataDir := false // then the tasks' missing files are this one problem
 	if p.DataDir != "" {
 		if fi, err := os.Stat(p.DataDir); err != nil || !fi.IsDir() {
+			noDataDir = true
 			add(p.key("data_dir", "--data-dir"), "data directory %s does not exist (fix the path, or leave it out to use $KSHOT_DATA)", p.DataDir)
 		}
 	}
@@ -272,6 +274,9 @@ func (p *Plan) Check() error {
 			o.DataDir = p.DataDir
 		}
 		t, err := tasks.New(st.Name, o)
+		if err != nil && noDataDir && st.Data == "" {
+			continue // reported as the missing data directory
+		}
 		var md *tasks.MissingDataError
 		if err != nil && p.Source != "" && st.Data == "" && errors.As(err, &md) {
 			// A suite lists what a paper evaluated; a task whose data

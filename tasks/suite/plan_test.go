@@ -166,3 +166,14 @@ func TestShippedSuitesDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanMissingDataDirIsOneProblem: a --data-dir that does not exist is
+// reported once, not again as every task's file missing inside it.
+func TestPlanMissingDataDirIsOneProblem(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nope")
+	p := FromFlags([]string{"m"}, []string{"lambada_openai", "wikitext2"}, nil, nil, 0, []int{0}, 1234, 0, dir)
+	p.CheckModel = func(string) error { return nil }
+	wantProblems(t, problemLines(t, p.Check()), [][2]string{
+		{"--data-dir", "data directory " + dir + " does not exist"},
+	})
+}

@@ -99,13 +99,22 @@ func Read(path string) (*Suite, error) {
 // as Problems; the checks against the task registry and the data are
 // Plan.Check's.
 func Parse(data []byte, path string) (*Suite, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: empty suite file (a suite needs at least models: and tasks:; see suites/)", path)
+		}
+		return nil, syntaxError(path, err)
+	}
+	if ps := checkShape(path, &doc); len(ps) > 0 {
+		return nil, ps
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Suite
 	if err := dec.Decode(&s); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: empty suite file", path)
-		}
+		// checkShape accepted the file, so this is a shape it does not
+		// know: still name the file.
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	var ps Problems
@@ -157,4 +166,16 @@ func Parse(data []byte, path string) (*Suite, error) {
 		return nil, ps
 	}
 	return &s, nil
+}
+
+// syntaxError turns the YAML parser's "yaml: line N: ..." into
+// "file:N: ... (not valid YAML)".
+func syntaxError(path string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, what, ok := strings.Cut(rest, ": "); ok {
+			return fmt.Errorf("%s:%s: %s (not valid YAML; check the indentation and the quoting on that line)", path, n, what)
+		}
+	}
+	return fmt.Errorf("%s: %s (not valid YAML)", path, msg)
 }
