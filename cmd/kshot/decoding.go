@@ -10,7 +10,7 @@ import (
 )
 
 // decodingUsage is kshot run's --decoding help.
-const decodingUsage = "TASK=RULE: decoding rule of a generation task, as results files write it: greedy, " +
+const decodingUsage = "the decoding rule of a generation task, as `TASK=RULE` with RULE as results files write it: greedy, " +
 	"'beam(width=4,length_penalty=0.6)' or 'sample(temperature=1,top_k=40,top_p=0.9,seed=7)' (repeatable; overrides a suite's decoding key)"
 
 // applyDecodings gives each task named in --decoding TASK=RULE that rule

@@ -70,7 +70,7 @@ tasks:
 	})
 
 	_, err = Parse([]byte("models: [m]\ntasks:\n  - {name: synth_translate, decodng: {method: greedy}}\n"), "s.yaml")
-	if err == nil || !strings.Contains(err.Error(), `unknown task key "decodng" (did you mean "decoding"?)`) || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), `tasks[0]: unknown key "decodng" (did you mean "decoding"?)`) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("misspelt task key: error %v, want one line naming it", err)
 	}
 }

@@ -88,6 +88,9 @@ func checkNode(ps *Problems, path, key string, n *yaml.Node, t reflect.Type) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value leaves the default
 	}
+	if t == reflect.TypeOf(Decoding{}) {
+		return // a decoding rule reads both its forms and checks its own keys (Rule)
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if t == reflect.TypeOf(Task{}) && n.Kind == yaml.ScalarNode {
