@@ -62,6 +62,13 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		for _, s := range train.Ladder {
 			dir := filepath.Join(*out, s.Name)
 			r := train.LadderRun(s, dir, dir+".ckpt")
+			switch *corpusVersion {
+			case 1:
+			case 2:
+				r = train.LadderRunV2(s, dir, dir+".ckpt")
+			default:
+				return usageError{fmt.Sprintf("--corpus-version %d: want 1 or 2", *corpusVersion)}
+			}
 			r.Resume, r.Log = *resume, stderr
 			if _, err := os.Stat(filepath.Join(r.CheckpointDir, train.StateFile)); *resume && err != nil {
 				// No state: this rung is either finished or not started.

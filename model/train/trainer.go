@@ -29,8 +29,8 @@ type Run struct {
 	// CorpusVersion selects the synthetic corpus: 1 (synth.Corpus, the
 	// embedded ladder's; also 0) or 2 (synth.CorpusV2, issue #22's design).
 	CorpusVersion int
-	CorpusFile string // a UTF-8 text file, passages separated by blank lines, instead of the synthetic corpus
-	VocabSize  int    // BPE vocabulary size, bytes and end-of-text included
+	CorpusFile    string // a UTF-8 text file, passages separated by blank lines, instead of the synthetic corpus
+	VocabSize     int    // BPE vocabulary size, bytes and end-of-text included
 
 	Out             string // final checkpoint directory
 	DType           DType  // storage of the final checkpoint
