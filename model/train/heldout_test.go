@@ -1,6 +1,10 @@
 package train
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,5 +24,28 @@ func TestLadderCorpusHoldsNoEvaluatedText(t *testing.T) {
 		if leaks := synth.Leaks(strings.Join(texts, "\n\n"), 500); len(leaks) > 0 {
 			t.Errorf("%d evaluated texts occur in the ladder's version %d corpus, the first: %q", len(leaks), v+1, leaks[0])
 		}
+	}
+}
+
+// TestCorpusVersion checks that CorpusVersion selects the corpus: the same
+// run on version 2 writes another tokenizer than on version 1 (its text
+// has digits and longer lists).
+func TestCorpusVersion(t *testing.T) {
+	dir := t.TempDir()
+	var merges [2][]byte
+	for i, v := range []int{1, 2} {
+		r := tinyRun(t, filepath.Join(dir, strconv.Itoa(v)))
+		r.CorpusVersion = v
+		if err := r.Execute(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(r.Out, "merges.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		merges[i] = data
+	}
+	if string(merges[0]) == string(merges[1]) {
+		t.Error("corpus versions 1 and 2 give the same tokenizer")
 	}
 }
