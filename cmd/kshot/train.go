@@ -23,6 +23,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	resume := fs.Bool("resume", false, "continue from the state in --checkpoint-dir")
 	corpus := fs.String("corpus", "", "train on this UTF-8 text file (passages separated by blank lines) instead of the synthetic corpus")
 	corpusSeed := fs.Uint64("corpus-seed", train.LadderCorpusSeed, "seed of the synthetic corpus")
+	corpusVersion := fs.Int("corpus-version", 1, "synthetic corpus: 1 (the embedded ladder's) or 2 (lists with varying conventions, several final sentences per story; docs/ladder.md)")
 	passages := fs.Int("passages", train.LadderPassages, "synthetic passages to generate")
 	seed := fs.Uint64("seed", train.LadderSeed, "seed of the initialisation and the batch order")
 	vocab := fs.Int("vocab", train.LadderVocab, "BPE vocabulary size (256 bytes and <|endoftext|> included)")
@@ -61,6 +62,13 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		for _, s := range train.Ladder {
 			dir := filepath.Join(*out, s.Name)
 			r := train.LadderRun(s, dir, dir+".ckpt")
+			switch *corpusVersion {
+			case 1:
+			case 2:
+				r = train.LadderRunV2(s, dir, dir+".ckpt")
+			default:
+				return usageError{fmt.Sprintf("--corpus-version %d: want 1 or 2", *corpusVersion)}
+			}
 			r.Resume, r.Log = *resume, stderr
 			if _, err := os.Stat(filepath.Join(r.CheckpointDir, train.StateFile)); *resume && err != nil {
 				// No state: this rung is either finished or not started.
@@ -116,5 +124,6 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	r.Hyper.Batch, r.Hyper.Context = *batch, *ctxLen
 	r.Seed, r.CorpusSeed, r.Passages, r.CorpusFile, r.VocabSize = *seed, *corpusSeed, *passages, *corpus, *vocab
 	r.DType, r.CheckpointEvery, r.Resume, r.Log = dt, *every, *resume, stderr
+	r.CorpusVersion = *corpusVersion
 	return r.Execute(ctx)
 }

@@ -3,6 +3,8 @@ package synth
 import (
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -50,28 +52,34 @@ func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
 // Story is a passage whose last word (Target, with its leading space)
 // names an entity introduced earlier: a character's object or place, or
-// an object's owner. Text is Context+Target+".".
+// an object's owner. Text is Context+Target+".". Setup is the part
+// before the final sentence; the held-out split is made on it, so that
+// no evaluated setup occurs in training under any final sentence.
 type Story struct {
+	Setup   string
 	Context string
 	Target  string
 	Text    string
 }
 
-// story draws one story.
-func (g *Generator) story() Story {
+// storyChar is a character of a story with what the story binds to them.
+type storyChar struct {
+	p        person
+	obj, loc string
+	adj      string
+}
+
+// storySetup draws the characters of a story and the sentences that
+// introduce them, with zero to two unrelated sentences after them.
+func (g *Generator) storySetup() ([]storyChar, string) {
 	r := g.r
 	n := 2 + r.IntN(2)
 	who := distinct(r, n, len(people))
 	objs := distinct(r, n, len(objects))
 	locs := distinct(r, n, len(places))
-	type char struct {
-		p        person
-		obj, loc string
-		adj      string
-	}
-	cs := make([]char, n)
+	cs := make([]storyChar, n)
 	for i := range cs {
-		cs[i] = char{people[who[i]], objects[objs[i]], places[locs[i]], pick(r, adjectives)}
+		cs[i] = storyChar{people[who[i]], objects[objs[i]], places[locs[i]], pick(r, adjectives)}
 	}
 	var sents []string
 	for _, c := range cs {
@@ -110,24 +118,55 @@ func (g *Generator) story() Story {
 			sents = append(sents, capitalize(pronoun(c.p))+" sang a little song.")
 		}
 	}
-	c := cs[r.IntN(n)]
-	var final, target string
+	return cs, strings.Join(sents, " ")
+}
+
+// callback draws a final sentence about one of cs: its prompt and the
+// word (without a space) that ends it.
+func (g *Generator) callback(cs []storyChar) (prompt, target string) {
+	r := g.r
+	c := cs[r.IntN(len(cs))]
 	switch r.IntN(6) {
 	case 0:
-		final, target = "Later that day, "+c.p.name+" picked up the", c.obj
+		return "Later that day, " + c.p.name + " picked up the", c.obj
 	case 1:
-		final, target = "So "+c.p.name+" went home and cleaned the", c.obj
+		return "So " + c.p.name + " went home and cleaned the", c.obj
 	case 2:
-		final, target = "In the evening, "+c.p.name+" went back to the", c.loc
+		return "In the evening, " + c.p.name + " went back to the", c.loc
 	case 3:
-		final, target = "At last "+c.p.name+" was happy to see the", c.loc
+		return "At last " + c.p.name + " was happy to see the", c.loc
 	case 4:
-		final, target = "Everyone knew that the "+c.obj+" belonged to", c.p.name
+		return "Everyone knew that the " + c.obj + " belonged to", c.p.name
 	default:
-		final, target = "The "+c.adj+" "+c.obj+" was found by", c.p.name
+		return "The " + c.adj + " " + c.obj + " was found by", c.p.name
 	}
-	ctx := strings.Join(sents, " ") + " " + final
-	return Story{Context: ctx, Target: " " + target, Text: ctx + " " + target + "."}
+}
+
+// story draws one story with one final sentence.
+func (g *Generator) story() Story {
+	cs, setup := g.storySetup()
+	final, target := g.callback(cs)
+	ctx := setup + " " + final
+	return Story{Setup: setup, Context: ctx, Target: " " + target, Text: ctx + " " + target + "."}
+}
+
+// trainingStory draws a story for the training corpus: a setup and one
+// to four final sentences, each fixed by an entity of the setup, so that
+// the binding the evaluation asks for once is seen several times per
+// passage. held reports whether an evaluation story could be drawn from
+// it: its setup, or its setup with its first final sentence (what an
+// evaluation story is, and what the split hashes), is held out.
+func (g *Generator) trainingStory() (text string, held bool) {
+	cs, setup := g.storySetup()
+	text = setup
+	for i := range 1 + g.r.IntN(4) {
+		final, target := g.callback(cs)
+		text += " " + final + " " + target + "."
+		if i == 0 {
+			held = heldOut(setup) || heldOut(text)
+		}
+	}
+	return text, held
 }
 
 func indexOf[T any](xs []T, key string, f func(T) string) int {
@@ -153,36 +192,70 @@ type Roster struct {
 // Blank marks the gap of a Roster question.
 const Blank = "XXXXX"
 
-func (g *Generator) roster() Roster {
+// rosterQuestion returns a question about who[q] with its blank.
+func (g *Generator) rosterQuestion(name string) string {
+	switch g.r.IntN(3) {
+	case 0:
+		return "Then " + name + " picked up the " + Blank + "."
+	case 1:
+		return "Later " + name + " lost the " + Blank + "."
+	default:
+		return "So " + name + " gave away the " + Blank + "."
+	}
+}
+
+// rosterPassage draws five characters, the objects they have and five
+// more objects lying about: the passage, the names and the ten objects
+// (the first five held by the five names, in order).
+func (g *Generator) rosterPassage() (passage string, names, objs []string) {
 	r := g.r
 	who := distinct(r, 5, len(people))
-	objs := distinct(r, 10, len(objects))
+	oi := distinct(r, 10, len(objects))
+	for _, w := range who {
+		names = append(names, people[w].name)
+	}
+	for _, o := range oi {
+		objs = append(objs, objects[o])
+	}
 	var sents []string
-	for i, w := range who {
-		sents = append(sents, people[w].name+" had the "+objects[objs[i]]+".")
+	for i, name := range names {
+		sents = append(sents, name+" had the "+objs[i]+".")
 	}
 	for _, o := range objs[5:] {
-		sents = append(sents, "There was a "+objects[o]+" on the "+pick(r, furniture)+".")
+		sents = append(sents, "There was a "+o+" on the "+pick(r, furniture)+".")
 	}
 	r.Shuffle(len(sents), func(i, j int) { sents[i], sents[j] = sents[j], sents[i] })
-	q := r.IntN(5)
-	var question string
-	switch r.IntN(3) {
-	case 0:
-		question = "Then " + people[who[q]].name + " picked up the " + Blank + "."
-	case 1:
-		question = "Later " + people[who[q]].name + " lost the " + Blank + "."
-	default:
-		question = "So " + people[who[q]].name + " gave away the " + Blank + "."
-	}
-	opts := make([]string, 10)
-	for i, o := range objs {
-		opts[i] = objects[o]
-	}
+	return strings.Join(sents, " "), names, objs
+}
+
+func (g *Generator) roster() Roster {
+	passage, names, objs := g.rosterPassage()
+	q := g.r.IntN(5)
+	question := g.rosterQuestion(names[q])
+	opts := slices.Clone(objs)
 	answer := opts[q]
 	sortStrings(opts)
 	gold := indexOf(opts, answer, func(s string) string { return s })
-	return Roster{Passage: strings.Join(sents, " "), Question: question, Options: opts, Gold: gold}
+	return Roster{Passage: passage, Question: question, Options: opts, Gold: gold}
+}
+
+// trainingRoster draws a roster for the training corpus: the passage and
+// one to three of its questions answered. held reports whether an
+// evaluation roster could be drawn from its passage: the passage, or the
+// passage with any of its fifteen answered questions, is held out.
+func (g *Generator) trainingRoster() (text string, held bool) {
+	passage, names, objs := g.rosterPassage()
+	text = passage
+	for _, q := range distinct(g.r, 1+g.r.IntN(3), 5) {
+		text += " " + strings.Replace(g.rosterQuestion(names[q]), Blank, objs[q], 1)
+	}
+	held = heldOut(passage)
+	for i, name := range names {
+		for _, q := range []string{"Then " + name + " picked up the ", "Later " + name + " lost the ", "So " + name + " gave away the "} {
+			held = held || heldOut(passage+" "+q+objs[i]+".")
+		}
+	}
+	return text, held
 }
 
 func sortStrings(xs []string) {
@@ -217,12 +290,46 @@ func (g *Generator) fact() Fact {
 	return Fact{numberWords[a] + " minus " + numberWords[b] + " is", numberWords[a-b]}
 }
 
-// worksheet returns 4 to 8 facts, one "text answer" per line.
+// The conventions of the lists in the training corpus. A worksheet
+// answers in words or in digits and a translation list is in Zanti or in
+// Korel; each line keeps its list's convention with probability
+// listLoyalty and takes the other one otherwise, as lists written by
+// people are mostly but not always consistent. The evaluation asks for
+// words and for Zanti, the less common conventions, so that
+//
+//   - with no example the convention is a guess that leans the wrong
+//     way: P(words) = 0.4·0.8 + 0.6·0.2 = 0.44, P(Zanti) = 0.47;
+//   - one example moves it over one half: P(words) = 0.64, P(Zanti) = 0.66
+//     for a model that reads its context as Bayes would;
+//   - five examples settle the list's convention: P(words) ≈ P(Zanti) ≈ 0.80.
+//
+// A model that reads the examples thus answers zero-shot < one-shot <
+// few-shot, and how far it gets at each is what it learnt of the facts
+// and the words: the papers' in-context learning, by construction.
+const (
+	wordsShare  = 40 // percent of worksheets answered in words
+	zantiShare  = 45 // percent of translation lists in Zanti
+	listLoyalty = 80 // percent of a list's lines in the list's convention
+	minListLen  = 2
+	maxListLen  = 10
+)
+
+// listLen draws the number of lines of a list.
+func (g *Generator) listLen() int { return minListLen + g.r.IntN(maxListLen-minListLen+1) }
+
+// loyal reports whether the next line keeps its list's convention.
+func (g *Generator) loyal() bool { return g.r.IntN(100) < listLoyalty }
+
+// worksheet returns 2 to 10 facts, one "text answer" per line, answered
+// in words or digits as the sheet's convention says.
 func (g *Generator) worksheet() string {
-	n := 4 + g.r.IntN(5)
-	lines := make([]string, n)
+	words := g.r.IntN(100) < wordsShare
+	lines := make([]string, g.listLen())
 	for i := range lines {
 		f := g.fact()
+		if g.loyal() != words {
+			f.Answer = strconv.Itoa(slices.Index(numberWords, f.Answer))
+		}
 		lines[i] = f.Text + " " + f.Answer
 	}
 	return strings.Join(lines, "\n")
@@ -260,15 +367,20 @@ func (g *Generator) pair(lang Language) Pair {
 	return Pair{English: en, Foreign: fo}
 }
 
-// translations returns 3 to 6 training pairs in one language, one
-// "english = foreign" per line.
-func (g *Generator) translations() string {
-	lang := Language(g.r.IntN(2))
-	n := 3 + g.r.IntN(4)
+// translations returns 2 to 10 training pairs, one "english = foreign"
+// per line, mostly in the list's language. heldOut chooses the side of
+// the split the English sentences come from.
+func (g *Generator) translations(heldOutSide bool) string {
+	zanti := g.r.IntN(100) < zantiShare
+	n := g.listLen()
 	var lines []string
 	for len(lines) < n {
+		lang := Korel
+		if g.loyal() == zanti {
+			lang = Zanti
+		}
 		p := g.pair(lang)
-		if heldOut(p.English) {
+		if heldOut(p.English) != heldOutSide {
 			continue
 		}
 		lines = append(lines, p.English+" = "+p.Foreign)
@@ -292,17 +404,22 @@ const (
 // in percent: stories, rosters, arithmetic worksheets, translation lists.
 var Mixture = [numKinds]int{40, 20, 20, 20}
 
-// passage draws one passage of kind k.
-func (g *Generator) passage(k Kind) string {
+// passage draws one passage of kind k for the training corpus (heldOut
+// false) or for the held-out perplexity set (true): its text, and
+// whether it is on the side of the split asked for (arithmetic facts are
+// shared by design and always are).
+func (g *Generator) passage(k Kind, heldOutSide bool) (string, bool) {
 	switch k {
 	case KindStory:
-		return g.story().Text
+		text, held := g.trainingStory()
+		return text, held == heldOutSide
 	case KindRoster:
-		return g.roster().Text()
+		text, held := g.trainingRoster()
+		return text, held == heldOutSide
 	case KindArithmetic:
-		return g.worksheet()
+		return g.worksheet(), true
 	default:
-		return g.translations()
+		return g.translations(heldOutSide), true
 	}
 }
 

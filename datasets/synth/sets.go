@@ -1,5 +1,7 @@
 package synth
 
+import "strings"
+
 // Streams of the PCG generator: the training corpus and each evaluation
 // set draw from their own stream.
 const (
@@ -16,18 +18,19 @@ const (
 // are comparable across runs and machines.
 const EvalSeed = 20190214
 
-// Corpus returns n training passages drawn from seed's training stream,
-// kinds mixed as Mixture says. No passage is a held-out one.
-func Corpus(seed uint64, n int) []string {
+// CorpusV2 returns n passages of version 2 of the training corpus
+// (issue #22): lists of 2 to 10 lines whose conventions vary (see
+// wordsShare), stories with one to four final sentences and rosters with
+// one to three answered questions, drawn from seed's training stream. No
+// evaluated text occurs in it: a passage is dropped when any text the
+// evaluation sets could draw from its setup is on the held-out side.
+func CorpusV2(seed uint64, n int) []string {
 	g := New(seed, streamTrain)
 	out := make([]string, 0, n)
 	for len(out) < n {
-		k := g.kind()
-		p := g.passage(k)
-		if k != KindArithmetic && heldOut(p) {
-			continue
+		if p, ok := g.passage(g.kind(), false); ok {
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	return out
 }
@@ -82,35 +85,47 @@ func Pairs(n int, lang Language, stream int) []Pair {
 }
 
 // Passages returns n held-out passages of mixed kinds for perplexity,
-// in the training mixture (arithmetic worksheets included: their facts
+// in version 1's mixture (arithmetic worksheets included: their facts
 // occur in training, their sequences of facts need not).
 func Passages(n int) []string {
-	g := New(EvalSeed, streamPPL)
-	out := make([]string, 0, n)
-	for len(out) < n {
-		k := g.kind()
-		p := g.passage(k)
-		if k == KindTranslation {
-			// translations() skips held-out sentences; redraw them held out.
-			lang := Language(g.r.IntN(2))
-			p = ""
-			for i := range 4 {
-				var q Pair
-				for q = g.pair(lang); !heldOut(q.English); q = g.pair(lang) {
-				}
-				if i > 0 {
-					p += "\n"
-				}
-				p += q.English + " = " + q.Foreign
-			}
-		}
-		if k == KindArithmetic || heldOut(p) || k == KindTranslation {
-			out = append(out, p)
-		}
-	}
+	out, _ := passagesV1(n)
 	return out
 }
 
 // IsHeldOut reports whether a passage or English sentence belongs to the
 // evaluation half of the split (Corpus never returns one).
 func IsHeldOut(text string) bool { return heldOut(text) }
+
+// Leaks returns the evaluated texts of the first n documents of every
+// evaluation set that occur in corpus as literal substrings: story
+// contexts, roster passages, translation prompts ("english =" at a line
+// start, evaluation and few-shot pool) and perplexity passages.
+// Arithmetic facts and worksheets are left out: they are shared by design.
+func Leaks(corpus string, n int) []string {
+	var texts []string
+	for _, s := range Stories(n) {
+		texts = append(texts, s.Context)
+	}
+	for _, r := range Rosters(n) {
+		texts = append(texts, r.Passage)
+	}
+	for stream := range 2 {
+		for _, p := range Pairs(n, Zanti, stream) {
+			texts = append(texts, "\n"+p.English+" =")
+		}
+	}
+	ps, kinds := passagesV1(n)
+	for i, p := range ps {
+		if kinds[i] != KindArithmetic {
+			texts = append(texts, p)
+		}
+	}
+	corpus = "\n" + corpus
+	var out []string
+	for _, t := range texts {
+		if strings.Contains(corpus, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -27,6 +27,12 @@ var Ladder = []Size{
 	{Name: "synth-large", NEmbd: 160, NLayer: 4, NHead: 5, Steps: 600, LR: 1.2e-3},
 }
 
+// LadderV2Steps are the optimizer steps of every rung when the ladder is
+// rebuilt on version 2 of the corpus (kshot train --ladder
+// --corpus-version 2): twice version 1's, about 52 minutes on a loaded
+// 2-core machine (docs/ladder.md). Not yet the embedded ladder.
+const LadderV2Steps = 1200
+
 // LadderSize returns the rung called name.
 func LadderSize(name string) (Size, bool) {
 	for _, s := range Ladder {
@@ -40,6 +46,19 @@ func LadderSize(name string) (Size, bool) {
 // LadderRun returns the run that builds rung s into out, keeping its
 // resumable state in checkpointDir.
 func LadderRun(s Size, out, checkpointDir string) *Run {
+	return ladderRun(s, out, checkpointDir)
+}
+
+// LadderRunV2 is LadderRun on version 2 of the corpus with
+// LadderV2Steps steps.
+func LadderRunV2(s Size, out, checkpointDir string) *Run {
+	s.Steps = LadderV2Steps
+	r := ladderRun(s, out, checkpointDir)
+	r.CorpusVersion = 2
+	return r
+}
+
+func ladderRun(s Size, out, checkpointDir string) *Run {
 	return &Run{
 		Name:       s.Name,
 		Model:      Config{NPositions: LadderPositions, NEmbd: s.NEmbd, NLayer: s.NLayer, NHead: s.NHead},

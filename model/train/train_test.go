@@ -139,6 +139,7 @@ func TestBadInput(t *testing.T) {
 		{"heads", func(r *Run) { r.Model.NHead = 3 }, "not a multiple"},
 		{"context", func(r *Run) { r.Hyper.Context = 32 }, "exceeds n_positions"},
 		{"no checkpoint", func(r *Run) { r.Resume = true }, "cannot resume"},
+		{"corpus version", func(r *Run) { r.CorpusVersion = 3 }, "corpus version 3: want 1 or 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

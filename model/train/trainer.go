@@ -26,8 +26,11 @@ type Run struct {
 	Seed       uint64 // initialisation and batch sampling
 	CorpusSeed uint64 // synthetic corpus (ignored with CorpusFile)
 	Passages   int    // synthetic passages to generate
-	CorpusFile string // a UTF-8 text file, passages separated by blank lines, instead of the synthetic corpus
-	VocabSize  int    // BPE vocabulary size, bytes and end-of-text included
+	// CorpusVersion selects the synthetic corpus: 1 (synth.Corpus, the
+	// embedded ladder's; also 0) or 2 (synth.CorpusV2, issue #22's design).
+	CorpusVersion int
+	CorpusFile    string // a UTF-8 text file, passages separated by blank lines, instead of the synthetic corpus
+	VocabSize     int    // BPE vocabulary size, bytes and end-of-text included
 
 	Out             string // final checkpoint directory
 	DType           DType  // storage of the final checkpoint
@@ -42,6 +45,9 @@ type Run struct {
 // ident identifies the settings a resumable state belongs to.
 func (r *Run) ident() string {
 	src := "synth:" + strconv.FormatUint(r.CorpusSeed, 10) + ":" + strconv.Itoa(r.Passages)
+	if r.CorpusVersion == 2 {
+		src = "synth2:" + strconv.FormatUint(r.CorpusSeed, 10) + ":" + strconv.Itoa(r.Passages)
+	}
 	if r.CorpusFile != "" {
 		src = "file:" + r.CorpusFile
 	}
@@ -156,7 +162,14 @@ func (r *Run) Execute(ctx context.Context) error {
 		if r.Passages < 1 {
 			return fmt.Errorf("passages %d must be positive", r.Passages)
 		}
-		texts = synth.Corpus(r.CorpusSeed, r.Passages)
+		switch r.CorpusVersion {
+		case 0, 1:
+			texts = synth.Corpus(r.CorpusSeed, r.Passages)
+		case 2:
+			texts = synth.CorpusV2(r.CorpusSeed, r.Passages)
+		default:
+			return fmt.Errorf("corpus version %d: want 1 or 2", r.CorpusVersion)
+		}
 	}
 	bpe, err := TrainBPE(texts[:min(len(texts), 20000)], r.VocabSize)
 	if err != nil {
